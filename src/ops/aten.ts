@@ -1,0 +1,29 @@
+// ops/aten: assembles the `aten` namespace from the op families; every aten op in coil is here.
+// In: the family tables. Out: `aten` (aten.cos.default, aten.mul.Tensor, ...) and the AtenOpName type.
+
+import { buildNamespace, type OpOverload } from "./registry.js";
+import { callOp } from "./dispatch.js";
+import { aten as atenRef } from "./ref.js";
+import { pointwiseOps } from "./pointwise_ops.js";
+import { reductionOps } from "./reduction_ops.js";
+import { creationOps } from "./creation_ops.js";
+import { shapeOps } from "./shape_ops.js";
+import { linalgOps } from "./linalg_ops.js";
+
+export const atenFamilies = {
+  ...pointwiseOps,
+  ...reductionOps,
+  ...creationOps,
+  ...shapeOps,
+  ...linalgOps,
+};
+
+export const aten = buildNamespace("aten", atenFamilies, callOp);
+Object.assign(atenRef, aten);
+
+type Families = typeof atenFamilies;
+type Str<T> = T & string;
+/** Every aten overload's qualified name, e.g. "aten.cos.default" (used to type exhaustive tables). */
+export type AtenOpName = { [P in keyof Families]: `aten.${Str<P>}.${Str<keyof Families[P]>}` }[Str<keyof Families>];
+
+export type { OpOverload };

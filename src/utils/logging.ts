@@ -1,0 +1,33 @@
+// utils/logging: COIL_LOGS artifacts (graph_code, graphs, output_code, ...) like TORCH_LOGS.
+// In: the COIL_LOGS environment variable or setLogs(). Out: whether an artifact is on, and a sink to print to.
+
+const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
+
+const enabled = new Set<string>((env.COIL_LOGS ?? "").split(",").map((s) => s.trim()).filter(Boolean));
+let sink: (artifact: string, text: string) => void = (artifact, text) => console.log(`[coil:${artifact}]\n${text}`);
+
+/** Known artifacts: graph_code (captured graphs), graphs (every stage's graph), aot_graphs, post_grad_graphs, output_code, fallbacks, recompiles, cache. */
+export function setLogs(artifacts: string[] | string): void {
+  enabled.clear();
+  for (const a of typeof artifacts === "string" ? artifacts.split(",") : artifacts) if (a.trim()) enabled.add(a.trim());
+}
+
+export function logsEnabled(artifact: string): boolean {
+  return enabled.has(artifact) || enabled.has("all") || (artifact !== "output_code" && enabled.has("graphs") && artifact.endsWith("graphs"));
+}
+
+export function log(artifact: string, text: string | (() => string)): void {
+  if (!logsEnabled(artifact)) return;
+  sink(artifact, typeof text === "function" ? text() : text);
+}
+
+/** Redirect log output (tests capture it). Returns the previous sink. */
+export function setLogSink(fn: (artifact: string, text: string) => void): (artifact: string, text: string) => void {
+  const prev = sink;
+  sink = fn;
+  return prev;
+}
+
+export function readEnv(name: string): string | undefined {
+  return env[name];
+}
