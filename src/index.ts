@@ -8,3 +8,8 @@ export { aten } from "./ops/aten.js";
 export * as autograd from "./autograd/index.js";
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from "./autograd/index.js";
 export * from "./frontend/index.js";
+export * as nn from "./nn/index.js";
+export * as optim from "./optim/index.js";
+export * from "./dynamo/index.js";
+export { counters } from "./utils/counters.js";
+export { setLogs, setLogSink } from "./utils/logging.js";

@@ -9,6 +9,12 @@ import { reductionOps } from "./reduction_ops.js";
 import { creationOps } from "./creation_ops.js";
 import { shapeOps } from "./shape_ops.js";
 import { linalgOps } from "./linalg_ops.js";
+import { normOps } from "./norm_ops.js";
+import { convOps } from "./conv_ops.js";
+import { poolOps } from "./pool_ops.js";
+import { lossOps } from "./loss_ops.js";
+import { indexOps } from "./index_ops.js";
+import { randomOps } from "./random_ops.js";
 
 export const atenFamilies = {
   ...pointwiseOps,
@@ -16,6 +22,12 @@ export const atenFamilies = {
   ...creationOps,
   ...shapeOps,
   ...linalgOps,
+  ...normOps,
+  ...convOps,
+  ...poolOps,
+  ...lossOps,
+  ...indexOps,
+  ...randomOps,
 };
 
 export const aten = buildNamespace("aten", atenFamilies, callOp);

@@ -1,0 +1,3 @@
+// aot/index: public API of the aot stage. In: see the stage's files. Out: its exports.
+
+export {};

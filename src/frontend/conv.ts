@@ -1,0 +1,3 @@
+// frontend/conv: torch-level conv functions and Tensor methods. In: tensors. Out: tensors.
+
+export {};

@@ -1,0 +1,3 @@
+// frontend/indexing: torch-level indexing functions and Tensor methods. In: tensors. Out: tensors.
+
+export {};

@@ -1,0 +1,3 @@
+// frontend/loss: torch-level loss functions and Tensor methods. In: tensors. Out: tensors.
+
+export {};

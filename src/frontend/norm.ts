@@ -1,0 +1,3 @@
+// frontend/norm: torch-level norm functions and Tensor methods. In: tensors. Out: tensors.
+
+export {};

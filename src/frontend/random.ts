@@ -1,0 +1,3 @@
+// frontend/random: torch-level random functions and Tensor methods. In: tensors. Out: tensors.
+
+export {};

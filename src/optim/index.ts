@@ -1,0 +1,3 @@
+// optim/index: public API of the optim stage. In: see the stage's files. Out: its exports.
+
+export {};
