@@ -140,6 +140,8 @@ export function registerNonLeafHook(t: Tensor, fn: (g: Tensor) => Tensor | void)
 
 /** tensor.backward(gradient?, {retainGraph, createGraph, inputs}) */
 export function backward(t: Tensor, gradient: Tensor | null = null, opts: BackwardOptions & { inputs?: Tensor[] } = {}): void {
+  // As in PyTorch, retain_graph defaults to create_graph.
+  opts = { ...opts, retainGraph: opts.retainGraph ?? opts.createGraph };
   if (opts.inputs) {
     const grads = runBackward([t], [gradient], { ...opts, accumulate: false });
     opts.inputs.forEach((inp, i) => {
