@@ -6,6 +6,7 @@ import { callOp } from "./dispatch.js";
 import { aten as atenRef } from "./ref.js";
 import { pointwiseOps } from "./pointwise_ops.js";
 import { reductionOps } from "./reduction_ops.js";
+import { scanOps } from "./scan_ops.js";
 import { creationOps } from "./creation_ops.js";
 import { shapeOps } from "./shape_ops.js";
 import { linalgOps } from "./linalg_ops.js";
@@ -19,6 +20,7 @@ import { randomOps } from "./random_ops.js";
 export const atenFamilies = {
   ...pointwiseOps,
   ...reductionOps,
+  ...scanOps,
   ...creationOps,
   ...shapeOps,
   ...linalgOps,
