@@ -5,10 +5,13 @@ import { buildNamespace, type OpOverload } from "./registry.js";
 import { callOp } from "./dispatch.js";
 import { aten as atenRef } from "./ref.js";
 import { pointwiseOps } from "./pointwise_ops.js";
+import { pointwiseBinaryOps } from "./pointwise_binary_ops.js";
+import { pointwiseInplaceOps } from "./pointwise_inplace_ops.js";
 import { reductionOps } from "./reduction_ops.js";
 import { scanOps } from "./scan_ops.js";
 import { creationOps } from "./creation_ops.js";
 import { shapeOps } from "./shape_ops.js";
+import { movementOps } from "./movement_ops.js";
 import { linalgOps } from "./linalg_ops.js";
 import { normOps } from "./norm_ops.js";
 import { convOps } from "./conv_ops.js";
@@ -19,10 +22,13 @@ import { randomOps } from "./random_ops.js";
 
 export const atenFamilies = {
   ...pointwiseOps,
+  ...pointwiseBinaryOps,
+  ...pointwiseInplaceOps,
   ...reductionOps,
   ...scanOps,
   ...creationOps,
   ...shapeOps,
+  ...movementOps,
   ...linalgOps,
   ...normOps,
   ...convOps,
