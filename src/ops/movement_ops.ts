@@ -146,7 +146,10 @@ function padOps(name: string, k: number, mode: PadMode) {
       if (g.shape.length !== m.shape.length || g.shape.some((s, i) => s !== m.shape[i])) throw new RangeError(`${name}_backward: grad_output size ${fmtShape(g.shape)} does not match the padded output size ${fmtShape(m.shape)}`);
       return scatterLogical(null, a.self.shape, g.dtype, g, padIndex(a.self, a.padding, m.shape, mode), true);
     },
-    derivative: ({ args, grads }) => ({ grad_output: (aten as Record<string, Record<string, (...x: unknown[]) => Tensor>>)[name]!.default!(grads[0]!, args.padding) }),
+    derivative: ({ args, grads, needs }) => ({
+      grad_output: (aten as Record<string, Record<string, (...x: unknown[]) => Tensor>>)[name]!.default!(grads[0]!, args.padding),
+      self: needs("self") ? aten.zeros_like.default(args.self) : null,
+    }),
   };
   return { fwd, bwd };
 }

@@ -184,9 +184,9 @@ export const shapeOps = {
       kernel: (a: Args) => {
         const self = a.self as Tensor;
         const shape = inferSize("_unsafe_view", a.size, self.numel());
-        const st = viewStrides(self.shape, self.strides, shape);
-        if (st) return self.asStrided(shape, st);
-        return fromFloat64(readAs(self, self.shape), shape, self.dtype);
+        // Eager: shares storage like PyTorch (which requires a viewable input); meta: a fresh tensor.
+        const m = viewMeta({ self, size: shape }, "_unsafe_view");
+        return self.asStrided(m.shape, m.strides!);
       },
       derivative: ({ args, grads }) => ({ self: aten.view.default(aten.contiguous.default(grads[0]!), [...args.self.shape]) }),
     },
