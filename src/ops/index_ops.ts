@@ -225,6 +225,14 @@ function maskedKernel(op: string, a: Args): Tensor {
   return fromFloat64(x, m.shape, m.dtype);
 }
 
+/** Zero-pad a gradient of index's shape up to src's (src may be larger than index along any dim). */
+function padTo(g: Tensor, shape: readonly number[]): Tensor {
+  if (g.shape.every((s, i) => s === shape[i])) return g;
+  const pad: number[] = [];
+  for (let d = shape.length - 1; d >= 0; d--) pad.push(0, shape[d]! - g.shape[d]!);
+  return aten.constant_pad_nd.default(g, pad);
+}
+
 export const indexOps = {
   index_select: {
     default: {
@@ -285,7 +293,7 @@ export const indexOps = {
       kernel: (a: Args) => scatterKernel("scatter", a, a.src, false),
       derivative: ({ args, grads, needs }) => ({
         self: needs("self") ? aten.scatter.value(grads[0]!, args.dim, args.index, 0) : null,
-        src: needs("src") ? aten.gather.default(grads[0]!, args.dim, args.index) : null,
+        src: needs("src") ? padTo(aten.gather.default(grads[0]!, args.dim, args.index), args.src.shape) : null,
       }),
     },
     value: {
@@ -302,7 +310,7 @@ export const indexOps = {
       kernel: (a: Args) => scatterKernel("scatter_add", a, a.src, true),
       derivative: ({ args, grads, needs }) => ({
         self: needs("self") ? grads[0]! : null,
-        src: needs("src") ? aten.gather.default(grads[0]!, args.dim, args.index) : null,
+        src: needs("src") ? padTo(aten.gather.default(grads[0]!, args.dim, args.index), args.src.shape) : null,
       }),
     },
   },
