@@ -7,8 +7,6 @@ import { aten as atenRef } from "./ref.js";
 import { pointwiseOps } from "./pointwise_ops.js";
 import { pointwiseBinaryOps } from "./pointwise_binary_ops.js";
 import { pointwiseInplaceOps } from "./pointwise_inplace_ops.js";
-import { pointwiseBinaryOps } from "./pointwise_binary_ops.js";
-import { pointwiseInplaceOps } from "./pointwise_inplace_ops.js";
 import { reductionOps } from "./reduction_ops.js";
 import { scanOps } from "./scan_ops.js";
 import { creationOps } from "./creation_ops.js";
@@ -24,8 +22,6 @@ import { randomOps } from "./random_ops.js";
 
 export const atenFamilies = {
   ...pointwiseOps,
-  ...pointwiseBinaryOps,
-  ...pointwiseInplaceOps,
   ...pointwiseBinaryOps,
   ...pointwiseInplaceOps,
   ...reductionOps,
