@@ -146,7 +146,7 @@ export const creationOps = {
         const step = n > 1 ? (end - start) / (n - 1) : 0;
         const half = Math.floor(n / 2);
         // PyTorch's CPU kernel: fill from both ends so the last element is exactly `end`.
-        for (let k = 0; k < n; k++) writeStorage(arr, d, k, k < half ? start + k * step : end - (n - 1 - k) * step);
+        for (let k = 0; k < n; k++) writeStorage(arr, d, k, n === 1 ? start : k < half ? start + k * step : end - (n - 1 - k) * step);
         return t;
       },
       derivative: "nondifferentiable",
