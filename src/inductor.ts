@@ -1,4 +1,15 @@
 // coil/inductor: the compiler's configuration and extension API (filled by the pass-pipeline issue).
-// In: nothing. Out: config, passes, pattern matcher, lowering table, backend registry.
+// In: nothing. Out: config, custom-pass types, pattern matcher, lowering table.
 
-export {};
+export { config } from "./inductor/config.js";
+export type { Config, ConfigValues, ConfigKey, ConfigPatch } from "./inductor/config.js";
+export {
+  CustomGraphPass, CustomGraphModulePass, CustomPartitionerFn, getHashForFiles, runPass, hookUuid, passName,
+  isCustomGraphPass,
+} from "./inductor/custom_graph_pass.js";
+export type {
+  GraphKind, PassContext, GraphHook, GraphPassFn, GraphPassLike, PartitionerFn, PartitionerHook, PartitionOptions, Partition,
+} from "./inductor/custom_graph_pass.js";
+export * from "./inductor/pattern_matcher/index.js";
+export { lowerings, registerLowering, LoweringTable } from "./inductor/lowering_table.js";
+export type { LoweringFn, LoweringTarget } from "./inductor/lowering_table.js";

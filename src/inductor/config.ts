@@ -1,0 +1,209 @@
+// inductor/config: the compiler's settings (PyTorch's torch._inductor.config in TS form): custom-pass
+// hooks, pattern matcher, freezing, dce, caching. Every value is validated on assignment; patch() scopes
+// overrides. In: user assignments and patches. Out: the current values, snapshots and cache-key parts.
+
+import { readEnv } from "../utils/logging.js";
+import {
+  hookUuid, isGraphHook, isPartitionerHook, type GraphHook, type PartitionerHook,
+} from "./custom_graph_pass.js";
+
+export interface ConfigValues {
+  /** Runs on the captured torch-level graph before autograd (changes forward and backward). */
+  preGradCustomPass: GraphHook;
+  /** Runs on the joint (training) or forward (inference) aten graph before the built-in joint patterns. */
+  jointCustomPrePass: GraphHook;
+  /** Runs on the same graph after the built-in joint patterns. */
+  jointCustomPostPass: GraphHook;
+  /** Runs on each forward/backward/inference aten graph before the built-in post-grad patterns. */
+  postGradCustomPrePass: GraphHook;
+  /** Runs on each forward/backward/inference aten graph after the built-in post-grad patterns. */
+  postGradCustomPostPass: GraphHook;
+  /** Replaces the min-cut partitioner (training only). */
+  customPartitionerFn: PartitionerHook;
+  /** Built-in pattern passes (pre-grad, joint, post-grad). Custom hooks run either way. */
+  patternMatcher: boolean;
+  /** Inference: turn unmutated parameters into constants and fold them. */
+  freezing: boolean;
+  dce: boolean;
+  fxGraphCache: boolean;
+  /** Where compiled artifacts are cached; null = the platform default. */
+  cacheDir: string | null;
+  /** Name of a node whose failed pattern matches are explained in the log (and kept in explanations). */
+  debugPatternMatcher: string | null;
+  cpuBackend: "js";
+}
+
+export type ConfigKey = keyof ConfigValues;
+
+interface KeySpec { type: string; check: (v: unknown) => boolean; default: () => unknown; affectsOutput: boolean; hook?: boolean }
+
+const hook = (): KeySpec => ({
+  type: "null, a function (graph, ctx) => void, a CustomGraphPass, or an array of those",
+  check: isGraphHook, default: () => null, affectsOutput: true, hook: true,
+});
+const bool = (d: boolean, affectsOutput = true): KeySpec => ({ type: "boolean", check: (v) => typeof v === "boolean", default: () => d, affectsOutput });
+const strOrNull = (d: () => string | null, affectsOutput: boolean): KeySpec => ({
+  type: "string or null", check: (v) => v === null || typeof v === "string", default: d, affectsOutput,
+});
+
+const SPECS: Record<ConfigKey, KeySpec> = {
+  preGradCustomPass: { ...hook(), affectsOutput: false }, // its effect is part of the graph the cache hashes
+  jointCustomPrePass: hook(),
+  jointCustomPostPass: hook(),
+  postGradCustomPrePass: hook(),
+  postGradCustomPostPass: hook(),
+  customPartitionerFn: {
+    type: "null, a function (joint, opts) => {forward, backward}, or a CustomPartitionerFn",
+    check: isPartitionerHook, default: () => null, affectsOutput: true, hook: true,
+  },
+  patternMatcher: bool(true),
+  freezing: bool(false),
+  dce: bool(true),
+  fxGraphCache: bool(true, false),
+  cacheDir: strOrNull(() => readEnv("COIL_CACHE_DIR") ?? null, false),
+  debugPatternMatcher: strOrNull(() => null, false),
+  cpuBackend: { type: '"js"', check: (v) => v === "js", default: () => "js", affectsOutput: true },
+};
+
+const KEYS = Object.keys(SPECS) as ConfigKey[];
+
+function describe(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "an array";
+  if (typeof v === "function") return "a function";
+  if (typeof v === "object") return `an object (${v.constructor?.name ?? "Object"})`;
+  return `${typeof v} ${JSON.stringify(v)}`;
+}
+
+function validate(key: string, value: unknown): void {
+  const spec = (SPECS as Record<string, KeySpec | undefined>)[key];
+  if (!spec || !Object.prototype.hasOwnProperty.call(SPECS, key)) {
+    throw new TypeError(`inductor config: unknown key '${key}'; known keys: ${KEYS.join(", ")}`);
+  }
+  if (!spec.check(value)) {
+    throw new TypeError(`inductor config: '${key}' must be ${spec.type}, got ${describe(value)}`);
+  }
+}
+
+/** Scoped overrides returned by `config.patch(overrides)` (already applied). */
+export interface ConfigPatch extends Disposable {
+  /** Undo this patch now (idempotent). */
+  restore(): void;
+  /**
+   * Use the patch as a decorator: undoes the immediate application, then returns a function that
+   * applies the overrides around each call (restored on return, throw or promise settlement).
+   */
+  wrap<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R;
+}
+
+export interface Config extends ConfigValues {
+  patch<R>(overrides: Partial<ConfigValues>, fn: () => R): R;
+  patch(overrides: Partial<ConfigValues>): ConfigPatch;
+  snapshot(): ConfigValues;
+  /** Values that change compiled output, passes replaced by their uuid(); null = bypass the cache. */
+  cacheKeyParts(): Record<string, unknown> | null;
+  /** Restore every key to its default. */
+  reset(): void;
+  keys(): ConfigKey[];
+}
+
+const values = {} as Record<ConfigKey, unknown>;
+for (const k of KEYS) values[k] = SPECS[k].default();
+
+function isThenable(x: unknown): x is PromiseLike<unknown> {
+  return (typeof x === "object" || typeof x === "function") && x !== null && typeof (x as PromiseLike<unknown>).then === "function";
+}
+
+/** Apply overrides after validating all of them; returns the function that restores the old values. */
+function apply(overrides: Partial<ConfigValues>): () => void {
+  if (typeof overrides !== "object" || overrides === null) throw new TypeError("inductor config.patch: overrides must be an object");
+  const entries = Object.entries(overrides);
+  for (const [k, v] of entries) validate(k, v);
+  const saved = entries.map(([k]) => [k, values[k as ConfigKey]] as const);
+  for (const [k, v] of entries) values[k as ConfigKey] = v;
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    for (const [k, v] of saved.reverse()) values[k as ConfigKey] = v;
+  };
+}
+
+function runPatched<R>(overrides: Partial<ConfigValues>, fn: () => R): R {
+  const restore = apply(overrides);
+  let result: R;
+  try {
+    result = fn();
+  } catch (e) {
+    restore();
+    throw e;
+  }
+  if (isThenable(result)) {
+    return Promise.resolve(result).finally(restore) as unknown as R;
+  }
+  restore();
+  return result;
+}
+
+function patch<R>(overrides: Partial<ConfigValues>, fn?: () => R): R | ConfigPatch {
+  if (fn !== undefined) {
+    if (typeof fn !== "function") throw new TypeError("inductor config.patch: second argument must be a function");
+    return runPatched(overrides, fn);
+  }
+  const restore = apply(overrides);
+  const frozen = { ...overrides };
+  return {
+    restore,
+    [Symbol.dispose]: restore,
+    wrap<A extends unknown[], R2>(f: (...args: A) => R2): (...args: A) => R2 {
+      restore();
+      const wrapped = function (this: unknown, ...args: A): R2 { return runPatched(frozen, () => f.apply(this, args)); };
+      Object.defineProperty(wrapped, "name", { value: f.name });
+      return wrapped;
+    },
+  };
+}
+
+const methods = {
+  patch,
+  snapshot: (): ConfigValues => ({ ...values }) as ConfigValues,
+  cacheKeyParts(): Record<string, unknown> | null {
+    const out: Record<string, unknown> = {};
+    for (const k of KEYS) {
+      const spec = SPECS[k];
+      if (!spec.affectsOutput) continue;
+      if (spec.hook) {
+        const u = hookUuid(values[k] as GraphHook | PartitionerHook);
+        if (u === null) return null;
+        out[k] = u;
+      } else out[k] = values[k];
+    }
+    return out;
+  },
+  reset(): void { for (const k of KEYS) values[k] = SPECS[k].default(); },
+  keys: (): ConfigKey[] => [...KEYS],
+};
+
+/** The global inductor configuration. Assigning an unknown key or a wrong-typed value throws TypeError. */
+export const config: Config = new Proxy(methods as unknown as Config, {
+  get(target, k) {
+    if (typeof k === "string" && Object.prototype.hasOwnProperty.call(SPECS, k)) return values[k as ConfigKey];
+    return (target as unknown as Record<string | symbol, unknown>)[k];
+  },
+  set(_t, k, v) {
+    if (typeof k !== "string") throw new TypeError("inductor config: keys are strings");
+    validate(k, v);
+    values[k as ConfigKey] = v;
+    return true;
+  },
+  has(_t, k) { return typeof k === "string" && Object.prototype.hasOwnProperty.call(SPECS, k); },
+  ownKeys() { return [...KEYS]; },
+  getOwnPropertyDescriptor(_t, k) {
+    if (typeof k === "string" && Object.prototype.hasOwnProperty.call(SPECS, k)) {
+      return { value: values[k as ConfigKey], writable: true, enumerable: true, configurable: true };
+    }
+    return undefined;
+  },
+  deleteProperty(_t, k) { throw new TypeError(`inductor config: cannot delete '${String(k)}'`); },
+  defineProperty(_t, k) { throw new TypeError(`inductor config: unknown key '${String(k)}'; known keys: ${KEYS.join(", ")}`); },
+});
