@@ -1,0 +1,252 @@
+// dynamo/compile: `coil.compile(fnOrModule, opts)`, torch.compile's front door. Keeps a cache of
+// entries per compiled function (guards -> compiled graph or eager), captures on a guard miss, hands
+// the GraphModule to the backend, falls back to eager on graph breaks and past cacheSizeLimit.
+// In: a function or module-like object and options. Out: a callable with the same signature.
+
+import { Tensor } from "../tensor/tensor.js";
+import { activeTorchFunctionMode } from "../frontend/torch_function.js";
+import { GraphModule } from "./fx.js";
+import { bump } from "../utils/counters.js";
+import { log } from "../utils/logging.js";
+import { dynamoConfig } from "./config.js";
+import { isKnownBackend, listBackends, lookupBackend, type Backend, type CompiledGraphFn } from "./backends.js";
+import { Tracer, GraphBreak, fakeInputs, isDataAccessError } from "./capture.js";
+import { Guards, type ParamEntry } from "./guards.js";
+import { flatten, mapTensors, sourceName, unflattenOut, isPlainObject, type OutSpec, type PathKey, type TensorLeaf, type TreeSpec } from "./pytree.js";
+import { parseParams, userFrame, describeFrame } from "./source.js";
+
+export interface CompileOptions {
+  /** A registered backend name ("inductor" (default; "eager" until the inductor stage registers it), "eager", "aot_eager", ...) or a function (gm, exampleInputs) => callable. */
+  backend?: string | Backend;
+  /** Throw on a graph break instead of running the call eagerly. */
+  fullgraph?: boolean;
+  /**
+   * Accepted for torch.compile compatibility. coil specialises every graph on the input shapes today
+   * (no symbolic shapes, no automatic dynamic shapes yet): `dynamic: true` still recompiles once per
+   * distinct shape, up to `dynamoConfig.cacheSizeLimit`.
+   */
+  dynamic?: boolean | null;
+}
+
+const OPTION_KEYS = new Set(["backend", "fullgraph", "dynamic"]);
+
+/** A module-like object: nn.Module or anything with `forward` (and optionally a `call` that runs hooks). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export interface ModuleLike { forward(...args: any[]): any }
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyFn = (...args: any[]) => any;
+
+interface GraphEntry {
+  guards: Guards;
+  kind: "graph";
+  run: CompiledGraphFn;
+  placeholderLeaves: number[];
+  out: OutSpec;
+}
+interface EagerEntry {
+  guards: Guards;
+  kind: "eager";
+  reason: string;
+}
+type Entry = GraphEntry | EagerEntry;
+
+/** Bumped by reset(): every compiled function drops its cache when it sees a new epoch. */
+let epoch = 0;
+
+/** Forget every compiled entry of every compiled function (torch._dynamo.reset()). */
+export function reset(): void {
+  epoch++;
+}
+
+function validateOptions(opts: unknown): Required<Omit<CompileOptions, "dynamic">> & { dynamic: boolean | null } {
+  if (opts === undefined) return { backend: "inductor", fullgraph: false, dynamic: null };
+  if (!isPlainObject(opts)) throw new TypeError(`compile: options must be an object like { backend: "eager", fullgraph: true } (got ${typeof opts})`);
+  for (const k of Object.keys(opts)) {
+    if (!OPTION_KEYS.has(k)) throw new TypeError(`compile: unknown option '${k}'; expected one of ${[...OPTION_KEYS].join(", ")}`);
+  }
+  const backend = opts.backend ?? "inductor";
+  if (typeof backend === "string") {
+    if (!isKnownBackend(backend)) throw new Error(`compile: unknown backend '${backend}'; registered backends: ${listBackends().join(", ")} (or pass a function (gm, exampleInputs) => callable)`);
+  } else if (typeof backend !== "function") {
+    throw new TypeError(`compile: backend must be a backend name or a function (gm, exampleInputs) => callable (got ${typeof backend})`);
+  }
+  const fullgraph = opts.fullgraph ?? false;
+  if (typeof fullgraph !== "boolean") throw new TypeError(`compile: fullgraph must be a boolean (got ${typeof fullgraph})`);
+  const dynamic = opts.dynamic ?? null;
+  if (dynamic !== null && typeof dynamic !== "boolean") throw new TypeError(`compile: dynamic must be a boolean or null (got ${typeof dynamic})`);
+  return { backend: backend as string | Backend, fullgraph, dynamic };
+}
+
+function isModuleLike(x: unknown): x is ModuleLike {
+  return typeof x === "object" && x !== null && typeof (x as { forward?: unknown }).forward === "function";
+}
+
+/** Parameters and buffers of a module-like object, in a stable order (namedParameters/namedBuffers, then own tensor fields). */
+export function moduleParams(mod: object): ParamEntry[] {
+  const out: ParamEntry[] = [];
+  const seen = new Set<Tensor>();
+  const add = (name: string, t: unknown): void => {
+    if (t instanceof Tensor && !seen.has(t)) { seen.add(t); out.push({ name, tensor: t }); }
+  };
+  for (const method of ["namedParameters", "namedBuffers"]) {
+    const m = (mod as Record<string, unknown>)[method];
+    if (typeof m === "function") {
+      for (const pair of m.call(mod) as Iterable<[string, unknown]>) add(pair[0], pair[1]);
+    }
+  }
+  const visited = new Set<unknown>([mod]);
+  const walk = (obj: object, prefix: string, depth: number): void => {
+    if (depth > 16) return;
+    for (const [k, v] of Object.entries(obj)) {
+      const name = prefix ? `${prefix}.${k}` : k;
+      if (v instanceof Tensor) add(name, v);
+      else if (v !== null && typeof v === "object" && !visited.has(v)) {
+        visited.add(v);
+        walk(v, name, depth + 1);
+      }
+    }
+  };
+  walk(mod, "", 0);
+  return out;
+}
+
+/** get_attr target of a module parameter: conv.weight -> L__self___conv_weight. */
+const paramTarget = (name: string): string => `L__self___${name.replace(/[^A-Za-z0-9_]/g, "_")}`;
+
+function leafNames(args: readonly unknown[], params: ReturnType<typeof parseParams>): PathKey[][] {
+  const named = params.names;
+  return args.map((_, i) => {
+    if (i < named.length && named[i]) return [named[i]!];
+    if (i >= named.length && params.rest) return [params.rest, i - named.length];
+    return ["args", i];
+  });
+}
+
+/**
+ * Compile a function (or a module-like object's `call`/`forward`) like torch.compile. The first call
+ * captures the function with fake tensors into an fx Graph, hands a GraphModule to the backend and
+ * caches the result behind guards; later calls whose inputs pass the guards reuse it, others recompile.
+ *
+ * Graph breaks (data-dependent code such as `x.item()` on a traced tensor, or an op without a meta
+ * rule): with `fullgraph: true` an error naming the operation and the source line; otherwise coil runs
+ * the **whole call eagerly** (no graph splitting yet), counts `counters.graph_break[reason]` and runs
+ * later calls with the same guards eagerly without re-tracing.
+ *
+ * Shapes are specialised (see CompileOptions.dynamic).
+ */
+export function compile<F extends AnyFn>(fn: F, opts?: CompileOptions): F;
+export function compile<M extends ModuleLike>(mod: M, opts?: CompileOptions): (...args: Parameters<M["forward"]>) => ReturnType<M["forward"]>;
+export function compile(fnOrModule: unknown, opts?: CompileOptions): AnyFn {
+  const isModule = isModuleLike(fnOrModule);
+  if (typeof fnOrModule !== "function" && !isModule) {
+    throw new TypeError(`compile: expected a function or a module with a forward method (got ${fnOrModule === null ? "null" : typeof fnOrModule})`);
+  }
+  const options = validateOptions(opts);
+  const mod = isModule ? (fnOrModule as ModuleLike & { call?: unknown }) : null;
+  const target: AnyFn = mod
+    ? (typeof mod.call === "function" ? (mod.call as AnyFn).bind(mod) : mod.forward.bind(mod))
+    : (fnOrModule as AnyFn);
+  const paramInfo = parseParams(mod ? mod.forward : (fnOrModule as AnyFn));
+  const fnName = mod ? `${mod.constructor?.name ?? "module"}.forward` : ((fnOrModule as AnyFn).name || "<anonymous>");
+
+  let entries: Entry[] = [];
+  let myEpoch = epoch;
+  let warnedLimit = false;
+
+  const runEager = (args: unknown[]): unknown => target(...args);
+
+  const runEntry = (e: Entry, args: unknown[], leaves: Tensor[]): unknown => {
+    if (e.kind === "eager") return runEager(args);
+    let outs = e.run(...e.placeholderLeaves.map((i) => leaves[i]!));
+    if (!Array.isArray(outs)) outs = [outs];
+    return unflattenOut(e.out, outs as unknown[]);
+  };
+
+  const compiled = function (this: unknown, ...args: unknown[]): unknown {
+    // Called while another compile() is tracing: inline (trace through) like Dynamo does.
+    if (activeTorchFunctionMode() instanceof Tracer) return target(...args);
+    if (myEpoch !== epoch) { entries = []; myEpoch = epoch; warnedLimit = false; }
+    const params = mod ? moduleParams(mod) : [];
+    let lastReason = "";
+    for (const e of entries) {
+      const leaves: Tensor[] = [];
+      const reason = e.guards.check(args, params, leaves);
+      if (reason === null) return runEntry(e, args, leaves);
+      lastReason ||= reason;
+    }
+    if (entries.length > 0) log("recompiles", () => `Recompiling function ${fnName}: triggered by the following guard failure(s):\n    - ${lastReason}`);
+    if (entries.length >= dynamoConfig.cacheSizeLimit) {
+      if (!warnedLimit) {
+        warnedLimit = true;
+        console.warn(`coil.compile: ${fnName} hit config.cacheSizeLimit (${dynamoConfig.cacheSizeLimit}); running it eagerly for inputs that match no compiled entry. Last guard failure: ${lastReason}. Most likely shapes or dtypes keep changing (coil specialises on shapes).`);
+      }
+      return runEager(args);
+    }
+    return captureAndRun(args, params);
+  };
+
+  const captureAndRun = (args: unknown[], params: ParamEntry[]): unknown => {
+    bump("frames", "total");
+    const argPaths = leafNames(args, paramInfo);
+    const leafList: TensorLeaf[] = [];
+    const specs: TreeSpec[] = args.map((a, i) => flatten(a, argPaths[i]!, leafList));
+    const leaves = leafList.map((l) => l.tensor);
+    const guards = new Guards(argPaths, specs, leaves, leafList.map((l) => l.path), params, dynamoConfig.guardParameterVersions);
+    const { inputs, fakes } = fakeInputs(leaves, leafList.map((l) => sourceName(l.path)));
+    const fakeOf = new Map<Tensor, Tensor>(leaves.map((t, i) => [t, fakes[i]!]));
+    const fakeArgs = args.map((a) => mapTensors(a, (t) => fakeOf.get(t)!));
+    const tracer = new Tracer(inputs, new Map(params.map((p) => [p.tensor, paramTarget(p.name)])));
+
+    let capture;
+    try {
+      const result = tracer.trace(() => target(...fakeArgs));
+      capture = tracer.finish(result);
+    } catch (e) {
+      const brk = e instanceof GraphBreak ? e
+        : isDataAccessError(e) ? new GraphBreak(`data-dependent operation ${dataOpName(e as Error)}`, userFrame((e as Error).stack), e)
+        : null;
+      if (!brk) throw e;
+      if (options.fullgraph || dynamoConfig.errorOnGraphBreak) {
+        const err = new Error(`compile(fullgraph=true): ${brk.reason} ${describeFrame(brk.frame)} in ${fnName}; coil cannot capture it into one graph. Move data-dependent code out of the compiled function or compile without fullgraph.`, { cause: brk.cause ?? brk });
+        throw err;
+      }
+      bump("graph_break", brk.reason);
+      log("graph_breaks", () => `Graph break in ${fnName}: ${brk.reason} ${describeFrame(brk.frame)}; running the whole call eagerly`);
+      entries.push({ guards, kind: "eager", reason: brk.reason });
+      return runEager(args);
+    }
+
+    bump("frames", "ok");
+    if (capture.callCount === 0) {
+      // Nothing to compile (e.g. the function returns its input): run it as is, like Dynamo.
+      entries.push({ guards, kind: "eager", reason: "no calls captured" });
+      return runEager(args);
+    }
+    bump("stats", "calls_captured", capture.callCount);
+    bump("stats", "unique_graphs");
+    const gm = new GraphModule(capture.root, capture.graph);
+    log("graph_code", () => `TRACED GRAPH ${fnName}\n${gm.code}\n${capture.graph.toString()}`);
+    const backendName = typeof options.backend === "string" ? options.backend : (options.backend.name || "<custom backend>");
+    const backendFn = typeof options.backend === "string" ? lookupBackend(options.backend) : options.backend;
+    let run: CompiledGraphFn;
+    try {
+      run = backendFn(gm, capture.exampleInputs);
+    } catch (e) {
+      throw new Error(`compile: backend '${backendName}' raised ${(e as Error)?.name ?? "an error"}: ${(e as Error)?.message ?? String(e)}`, { cause: e });
+    }
+    if (typeof run !== "function") throw new TypeError(`compile: backend '${backendName}' must return a callable (got ${typeof run})`);
+    const entry: GraphEntry = { guards, kind: "graph", run, placeholderLeaves: capture.placeholderLeaves, out: capture.out };
+    entries.push(entry);
+    return runEntry(entry, args, leaves);
+  };
+
+  Object.defineProperty(compiled, "name", { value: `compiled_${fnName.replace(/\W/g, "_")}` });
+  return compiled as AnyFn;
+}
+
+/** "Tensor.data()" from "data access: cannot access the data of a fake tensor ..." style messages. */
+function dataOpName(e: Error): string {
+  const m = /^([\w.]+)\s*:/.exec(e.message);
+  return m ? `${m[1]}` : "data access";
+}
