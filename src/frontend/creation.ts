@@ -5,6 +5,9 @@ import { Tensor, checkDevice, type Device } from "../tensor/tensor.js";
 import { dtypeOf, resultType, int64, bool, float32, float64, int32, uint8, type DType, type DTypeName, defaultFloatDtype } from "../tensor/dtype.js";
 import { defaultGenerator } from "../tensor/random.js";
 import { numel } from "../tensor/shape.js";
+import { aten } from "../ops/aten.js";
+import { defineFunction } from "./torch_function.js";
+import { defineMethod } from "./define.js";
 
 export interface TensorOptions {
   dtype?: DType | DTypeName;
@@ -48,7 +51,8 @@ function finish(t: Tensor, opts: TensorOptions): Tensor {
   return t;
 }
 
-function typedDtype(a: ArrayLike<number>): DType {
+function typedDtype(a: ArrayLike<number> | BigInt64Array): DType {
+  if (a instanceof BigInt64Array) return int64;
   if (a instanceof Float64Array) return float64;
   if (a instanceof Int32Array) return int32;
   if (a instanceof Uint8Array) return uint8;
@@ -56,11 +60,13 @@ function typedDtype(a: ArrayLike<number>): DType {
 }
 
 /** coil.tensor(data, {dtype, device, requiresGrad}): data is a number, boolean, nested array or typed array. */
-export function tensor(data: NestedArray | Float32Array | Float64Array | Int32Array | Uint8Array, opts: TensorOptions = {}): Tensor {
+export type TensorData = NestedArray | Float32Array | Float64Array | Int32Array | Uint8Array | BigInt64Array;
+export function tensor(data: TensorData, opts: TensorOptions = {}): Tensor {
   const device = checkDevice(opts.device ?? "cpu");
   if (ArrayBuffer.isView(data)) {
     const d = opts.dtype ? dtypeOf(opts.dtype) : typedDtype(data);
-    return finish(Tensor.fromValues(data, [data.length], d, device), opts);
+    const vals = data instanceof BigInt64Array ? Array.from(data, (v) => Number(v)) : data;
+    return finish(Tensor.fromValues(vals, [data.length], d, device), opts);
   }
   const shape = inferShape(data);
   const values: number[] = [];
@@ -83,46 +89,88 @@ function sizeArgs(op: string, size: (number | number[])[]): number[] {
   return (s as number[]).slice();
 }
 
-function splitOpts(args: (number | number[] | TensorOptions)[]): { sizes: (number | number[])[]; opts: TensorOptions } {
+type SizeArgs = (number | number[] | TensorOptions)[];
+function splitOpts(args: SizeArgs): { sizes: (number | number[])[]; opts: TensorOptions } {
   const last = args[args.length - 1];
   if (last !== undefined && typeof last === "object" && !Array.isArray(last)) return { sizes: args.slice(0, -1) as (number | number[])[], opts: last };
   return { sizes: args as (number | number[])[], opts: {} };
 }
 
-export function full(size: number[], value: number | boolean, opts: TensorOptions = {}): Tensor {
-  const s = sizeArgs("full", [size]);
-  const d = opts.dtype ? dtypeOf(opts.dtype) : typeof value === "boolean" ? bool : Number.isInteger(value) ? int64 : defaultFloatDtype.current;
-  const t = Tensor.fromValues(new Float64Array(numel(s)).fill(Number(value)), s, d, checkDevice(opts.device ?? "cpu"));
-  return finish(t, opts);
+/** Factory kwargs for aten ops (dtype/device only when given). */
+function kw(opts: TensorOptions): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  if (opts.dtype !== undefined) o.dtype = dtypeOf(opts.dtype);
+  if (opts.device !== undefined) o.device = checkDevice(opts.device);
+  return o;
 }
 
-export function zeros(...args: (number | number[] | TensorOptions)[]): Tensor {
-  const { sizes, opts } = splitOpts(args);
-  return finish(Tensor.empty(sizeArgs("zeros", sizes), opts.dtype ?? defaultFloatDtype.current, checkDevice(opts.device ?? "cpu")), opts);
+function sized(name: string, op: (size: number[], k: Record<string, unknown>) => Tensor) {
+  return defineFunction(`coil.${name}`, (...args: SizeArgs): Tensor => {
+    const { sizes, opts } = splitOpts(args);
+    return finish(op(sizeArgs(name, sizes), kw(opts)), opts);
+  });
 }
 
-export function ones(...args: (number | number[] | TensorOptions)[]): Tensor {
+export const full = defineFunction("coil.full", (size: number[], value: number | boolean, opts: TensorOptions = {}): Tensor =>
+  finish(aten.full.default(sizeArgs("full", [size]), value, kw(opts)), opts));
+export const zeros = sized("zeros", (s, k) => aten.zeros.default(s, k));
+export const ones = sized("ones", (s, k) => aten.ones.default(s, k));
+/** coil.empty: like torch.empty, but zero-filled (coil never exposes uninitialised memory). */
+export const empty = sized("empty", (s, k) => aten.empty.memory_format(s, k));
+export const randn = sized("randn", (s, k) => aten.randn.default(s, k));
+export const rand = sized("rand", (s, k) => aten.rand.default(s, k));
+/** coil.randint(low?, high, size, opts): integers in [low, high), int64 by default. */
+export const randint = defineFunction("coil.randint", (...args: (number | number[] | TensorOptions)[]): Tensor => {
   const { sizes, opts } = splitOpts(args);
-  return full(sizeArgs("ones", sizes), 1, { dtype: defaultFloatDtype.current, ...opts });
-}
+  const size = sizes[sizes.length - 1];
+  if (!Array.isArray(size)) throw new TypeError("randint: expected (high, size) or (low, high, size) with size an array");
+  const nums = sizes.slice(0, -1) as number[];
+  const [low, high] = nums.length === 1 ? [0, nums[0]!] : [nums[0]!, nums[1]!];
+  return finish(aten.randint.low(low, high, size, kw(opts)), opts);
+});
 
-export function randn(...args: (number | number[] | TensorOptions)[]): Tensor {
-  const { sizes, opts } = splitOpts(args);
-  const s = sizeArgs("randn", sizes);
-  const n = numel(s);
-  const vals = new Float64Array(n);
-  for (let i = 0; i < n; i++) vals[i] = defaultGenerator.normal();
-  const d = opts.dtype ? dtypeOf(opts.dtype) : defaultFloatDtype.current;
-  if (!d.isFloatingPoint) throw new TypeError(`randn: expected a floating point dtype, got ${d.name}`);
-  return finish(Tensor.fromValues(vals, s, d, checkDevice(opts.device ?? "cpu")), opts);
-}
+const like = (name: string, op: (x: Tensor, k: Record<string, unknown>) => Tensor) =>
+  defineFunction(`coil.${name}`, (x: Tensor, opts: TensorOptions = {}): Tensor => finish(op(x, kw(opts)), opts));
+export const zerosLike = like("zerosLike", (x, k) => aten.zeros_like.default(x, k));
+export const onesLike = like("onesLike", (x, k) => aten.ones_like.default(x, k));
+export const emptyLike = like("emptyLike", (x, k) => aten.empty_like.default(x, k));
+export const randLike = like("randLike", (x, k) => aten.rand_like.default(x, k));
+export const randnLike = like("randnLike", (x, k) => aten.randn_like.default(x, k));
+export const randintLike = defineFunction("coil.randintLike", (x: Tensor, high: number, opts: TensorOptions = {}): Tensor => finish(aten.randint_like.default(x, high, kw(opts)), opts));
+export const fullLike = defineFunction("coil.fullLike", (x: Tensor, value: number | boolean, opts: TensorOptions = {}): Tensor => finish(aten.full_like.default(x, value, kw(opts)), opts));
 
-export function rand(...args: (number | number[] | TensorOptions)[]): Tensor {
-  const { sizes, opts } = splitOpts(args);
-  const s = sizeArgs("rand", sizes);
-  const n = numel(s);
-  const vals = new Float64Array(n);
-  for (let i = 0; i < n; i++) vals[i] = defaultGenerator.random();
-  const d = opts.dtype ? dtypeOf(opts.dtype) : defaultFloatDtype.current;
-  return finish(Tensor.fromValues(vals, s, d, checkDevice(opts.device ?? "cpu")), opts);
+/**
+ * coil.arange(end) / arange(start, end, step?) with an optional trailing options object. The dtype is
+ * int64 when every bound is an integer and the default float otherwise; JS cannot tell 5.0 from 5, so
+ * pass { dtype: coil.float32 } for float ranges with integral bounds.
+ */
+export const arange = defineFunction("coil.arange", (...args: (number | TensorOptions)[]): Tensor => {
+  const last = args[args.length - 1];
+  const opts = typeof last === "object" ? (args.pop() as TensorOptions) : {};
+  const n = args as number[];
+  const [start, end, step] = n.length === 1 ? [0, n[0]!, 1] : [n[0]!, n[1]!, n[2] ?? 1];
+  return finish(aten.arange.start_step(start, end, step, kw(opts)), opts);
+});
+export const linspace = defineFunction("coil.linspace", (start: number, end: number, steps: number, opts: TensorOptions = {}): Tensor =>
+  finish(aten.linspace.default(start, end, steps, kw(opts)), opts));
+export const eye = defineFunction("coil.eye", (n: number, m?: number | TensorOptions, opts: TensorOptions = {}): Tensor => {
+  if (typeof m === "object") { opts = m; m = undefined; }
+  return finish(m === undefined ? aten.eye.default(n, kw(opts)) : aten.eye.m(n, m, kw(opts)), opts);
+});
+
+declare module "../tensor/tensor.js" {
+  interface Tensor {
+    newZeros(size: number[], opts?: TensorOptions): Tensor;
+    newOnes(size: number[], opts?: TensorOptions): Tensor;
+    newEmpty(size: number[], opts?: TensorOptions): Tensor;
+    newFull(size: number[], value: number | boolean, opts?: TensorOptions): Tensor;
+    newTensor(data: NestedArray, opts?: TensorOptions): Tensor;
+  }
 }
+defineMethod("newZeros", (x, size: number[], opts: TensorOptions = {}) => finish(aten.new_zeros.default(x, size, kw(opts)), opts));
+defineMethod("newOnes", (x, size: number[], opts: TensorOptions = {}) => finish(aten.new_ones.default(x, size, kw(opts)), opts));
+defineMethod("newEmpty", (x, size: number[], opts: TensorOptions = {}) => finish(aten.new_empty.default(x, size, kw(opts)), opts));
+defineMethod("newFull", (x, size: number[], value: number | boolean, opts: TensorOptions = {}) => finish(aten.new_full.default(x, size, value, kw(opts)), opts));
+defineMethod("newTensor", (x, data: NestedArray, opts: TensorOptions = {}) => tensor(data, { dtype: x.dtype, device: x.device, ...opts }));
+
+void numel; void defaultGenerator; void float32;
