@@ -116,6 +116,10 @@ function foldNorm(p: number) {
 }
 
 // ---- gradient helpers (aten ops only) ----
+/** Cast a gradient back to the input's dtype (ops with a dtype= argument compute in another dtype). */
+export function castLike(g: Tensor, like: Tensor): Tensor {
+  return g.dtype === like.dtype || !like.dtype.isFloatingPoint ? g : aten._to_copy.default(g, { dtype: like.dtype }) as Tensor;
+}
 /** Restore reduced dims of g (keepdim=false) and expand it to the input shape. */
 export function expandGradBack(g: Tensor, inShape: readonly number[], dims: readonly number[], keepdim: boolean): Tensor {
   let r = g;
@@ -339,14 +343,14 @@ export const reductionOps = {
       tags: ["reduction"],
       meta: (a: Args): TensorMeta => meta(a.self, [], accDtype(a.self.dtype, a.dtype)),
       kernel: (a: Args) => sumKernel(a.self, dimsOf("sum", a, "__none"), false, accDtype(a.self.dtype, a.dtype)),
-      derivative: ({ args, grads }) => ({ self: aten.expand.default(grads[0]!, [...args.self.shape]) }),
+      derivative: ({ args, grads }) => ({ self: castLike(aten.expand.default(grads[0]!, [...args.self.shape]) as Tensor, args.self) }),
     },
     dim_IntList: {
       schema: "sum.dim_IntList(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor",
       tags: ["reduction"],
       meta: (a: Args): TensorMeta => meta(a.self, reducedShape(a.self.shape, dimsOf("sum", a), a.keepdim), accDtype(a.self.dtype, a.dtype)),
       kernel: (a: Args) => sumKernel(a.self, dimsOf("sum", a), a.keepdim, accDtype(a.self.dtype, a.dtype)),
-      derivative: ({ args, grads }) => ({ self: expandGradBack(grads[0]!, args.self.shape, dimsOf("sum", args), args.keepdim) }),
+      derivative: ({ args, grads }) => ({ self: castLike(expandGradBack(grads[0]!, args.self.shape, dimsOf("sum", args), args.keepdim), args.self) }),
     },
   },
   mean: {
@@ -361,7 +365,7 @@ export const reductionOps = {
         return fromFloat64(s, [], d);
       },
       derivative: ({ args, grads }) => ({
-        self: aten.mul.Scalar(aten.expand.default(grads[0]!, [...args.self.shape]), 1 / Math.max(1, args.self.numel())) as Tensor,
+        self: castLike(aten.mul.Scalar(aten.expand.default(grads[0]!, [...args.self.shape]), 1 / Math.max(1, args.self.numel())) as Tensor, args.self),
       }),
     },
     dim: {
@@ -378,7 +382,7 @@ export const reductionOps = {
       derivative: ({ args, grads }) => {
         const dims = dimsOf("mean", args);
         const n = dims.reduce((p, k) => p * args.self.shape[k]!, 1);
-        return { self: aten.mul.Scalar(expandGradBack(grads[0]!, args.self.shape, dims, args.keepdim), 1 / Math.max(1, n)) as Tensor };
+        return { self: castLike(aten.mul.Scalar(expandGradBack(grads[0]!, args.self.shape, dims, args.keepdim), 1 / Math.max(1, n)) as Tensor, args.self) };
       },
     },
   },
@@ -388,14 +392,14 @@ export const reductionOps = {
       tags: ["reduction"],
       meta: (a: Args): TensorMeta => meta(a.self, [], accDtype(a.self.dtype, a.dtype)),
       kernel: (a: Args) => reduceTo(a.self, dimsOf("prod", a, "__none"), false, accDtype(a.self.dtype, a.dtype), foldProd),
-      derivative: ({ args, grads }) => ({ self: prodBackward(grads[0]!, args.self, dimsOf("prod", args, "__none"), false) }),
+      derivative: ({ args, grads }) => ({ self: castLike(prodBackward(grads[0]!, args.self, dimsOf("prod", args, "__none"), false), args.self) }),
     },
     dim_int: {
       schema: "prod.dim_int(Tensor self, int dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor",
       tags: ["reduction"],
       meta: (a: Args): TensorMeta => meta(a.self, reducedShape(a.self.shape, dimsOf("prod", a), a.keepdim), accDtype(a.self.dtype, a.dtype)),
       kernel: (a: Args) => reduceTo(a.self, dimsOf("prod", a), a.keepdim, accDtype(a.self.dtype, a.dtype), foldProd),
-      derivative: ({ args, grads }) => ({ self: prodBackward(grads[0]!, args.self, dimsOf("prod", args), args.keepdim) }),
+      derivative: ({ args, grads }) => ({ self: castLike(prodBackward(grads[0]!, args.self, dimsOf("prod", args), args.keepdim), args.self) }),
     },
   },
   amax: { default: amaxOp("amax") },
@@ -432,7 +436,7 @@ export const reductionOps = {
         return fromFloat64(reduceRows(a.self, dimsOf("linalg.vector_norm", a), foldNorm(Number(a.ord))), m.shape, m.dtype);
       },
       derivative: ({ args, outputs, grads }) =>
-        ({ self: normBackward(grads[0]!, args.self, outputs[0]!, Number(args.ord), dimsOf("linalg.vector_norm", args), args.keepdim) }),
+        ({ self: castLike(normBackward(grads[0]!, args.self, outputs[0]!, Number(args.ord), dimsOf("linalg.vector_norm", args), args.keepdim), args.self) }),
     },
   },
   value_selecting_reduction_backward: {

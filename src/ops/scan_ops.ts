@@ -7,7 +7,7 @@ import { wrapDim, fmtShape } from "../tensor/shape.js";
 import type { OpFamily, Args, TensorMeta } from "./registry.js";
 import { fromFloat64 } from "./kernels/elementwise.js";
 import { mapLines, planLines, readLine } from "./kernels/reduce.js";
-import { accDtype, requireFloat } from "./reduction_ops.js";
+import { accDtype, requireFloat, castLike } from "./reduction_ops.js";
 import { aten } from "./ref.js";
 
 function wdim(op: string, dim: number, x: Tensor): number {
@@ -38,11 +38,11 @@ function scanOp(name: "cumsum" | "cumprod") {
     },
     derivative: ({ args, outputs, grads }: { args: Args; outputs: readonly Tensor[]; grads: readonly (Tensor | null)[] }) => {
       const x = args.self as Tensor;
-      if (x.ndim === 0) return { self: grads[0]! };
+      if (x.ndim === 0) return { self: castLike(grads[0]!, x) };
       const d = wdim(name, args.dim, x);
-      if (name === "cumsum") return { self: reverseCumsum(grads[0]!, d) };
+      if (name === "cumsum") return { self: castLike(reverseCumsum(grads[0]!, d), x) };
       // d out_j / d x_i = out_j / x_i for j >= i (inputs without zeros; zeros give inf/nan like the naive formula).
-      return { self: aten.div.Tensor(reverseCumsum(aten.mul.Tensor(grads[0]!, outputs[0]!) as Tensor, d), x) as Tensor };
+      return { self: castLike(aten.div.Tensor(reverseCumsum(aten.mul.Tensor(grads[0]!, outputs[0]!) as Tensor, d), x) as Tensor, x) };
     },
   };
 }
