@@ -29,7 +29,9 @@ export function isTuple(x: unknown): x is unknown[] {
 export function isPlainObject(x: unknown): x is Record<string, unknown> {
   if (typeof x !== "object" || x === null || Array.isArray(x)) return false;
   const p = Object.getPrototypeOf(x);
-  return p === Object.prototype || p === null;
+  if (p !== Object.prototype && p !== null) return false;
+  // DTypes and other record-like values with their own toString are leaves, not dicts.
+  return !("itemsize" in x) && !Object.prototype.hasOwnProperty.call(x, "toString");
 }
 
 /** Apply fn to every leaf of a nested list/tuple/dict structure; containers are rebuilt (and frozen). */
