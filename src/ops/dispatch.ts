@@ -126,7 +126,7 @@ export function fakeFromMeta(op: OpOverload, args: Args): KernelResult {
   const one = (m: TensorMeta): Tensor => {
     if (m.viewOf !== undefined) {
       const src = args[m.viewOf] as Tensor;
-      return src.asStrided(m.shape, m.strides ?? contiguousStrides(m.shape), m.offset ?? src.offset);
+      return src.aliasAs(m.shape, m.strides ?? contiguousStrides(m.shape), m.offset ?? src.offset);
     }
     if (op.isInplace) {
       const mutated = op.schema.args.find((a) => a.mutable);

@@ -87,7 +87,7 @@ function gatherPositions(op: string, self: Tensor, index: Tensor, d: number): Fl
 function srcSubset(src: Tensor, index: Tensor): Tensor {
   if (src.ndim === 0 || src.shape.every((s, i) => s === (index.shape[i] ?? 1))) return src;
   let v = src;
-  for (let j = 0; j < index.ndim; j++) v = v.asStrided(v.shape.map((s, i) => (i === j ? index.shape[j]! : s)), v.strides, v.offset);
+  for (let j = 0; j < index.ndim; j++) v = v.aliasAs(v.shape.map((s, i) => (i === j ? index.shape[j]! : s)), v.strides, v.offset);
   return v;
 }
 

@@ -88,7 +88,7 @@ const splitBackward: OpDef["derivative"] = ({ args, outputs, grads }) => {
   return { self: aten.cat.default(gs, args.dim) };
 };
 
-const views = (a: Args, ms: M[]): Tensor[] => ms.map((m) => (a.self as Tensor).asStrided(m.shape, m.strides!, m.offset));
+const views = (a: Args, ms: M[]): Tensor[] => ms.map((m) => (a.self as Tensor).aliasAs(m.shape, m.strides!, m.offset));
 
 // ---- padding ----
 type PadMode = "reflect" | "replicate";

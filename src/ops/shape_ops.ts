@@ -44,7 +44,7 @@ function expandMeta(a: Args): M {
 }
 
 function asView(a: Args, m: M): Tensor {
-  return (a.self as Tensor).asStrided(m.shape, m.strides!, m.offset);
+  return (a.self as Tensor).aliasAs(m.shape, m.strides!, m.offset);
 }
 
 /** A view op: kernel = the meta rule applied to the real tensor's geometry. */
@@ -159,11 +159,11 @@ function sliceScatterKernel(self: Tensor | null, shape: readonly number[], dtype
 
 function sliceView(base: Tensor, dim: number, start: number | null, end: number | null, step: number): Tensor {
   const m = sliceMeta({ self: base, dim, start, end, step });
-  return base.asStrided(m.shape, m.strides!, m.offset);
+  return base.aliasAs(m.shape, m.strides!, m.offset);
 }
 function selectView(base: Tensor, dim: number, index: number): Tensor {
   const m = selectMeta({ self: base, dim, index });
-  return base.asStrided(m.shape, m.strides!, m.offset);
+  return base.aliasAs(m.shape, m.strides!, m.offset);
 }
 
 const sameAs = (a: Args): M => ({ shape: a.self.shape, dtype: a.self.dtype, device: a.self.device });
@@ -186,7 +186,7 @@ export const shapeOps = {
         const shape = inferSize("_unsafe_view", a.size, self.numel());
         // Eager: shares storage like PyTorch (which requires a viewable input); meta: a fresh tensor.
         const m = viewMeta({ self, size: shape }, "_unsafe_view");
-        return self.asStrided(m.shape, m.strides!);
+        return self.aliasAs(m.shape, m.strides!);
       },
       derivative: ({ args, grads }) => ({ self: aten.view.default(aten.contiguous.default(grads[0]!), [...args.self.shape]) }),
     },
@@ -273,7 +273,7 @@ export const shapeOps = {
       // coil keeps contiguous as an op (PyTorch: a composite); it returns self when already contiguous.
       schema: "contiguous(Tensor(a) self, *, MemoryFormat memory_format=0) -> Tensor(a)",
       meta: (a: Args): M => (a.self as Tensor).isContiguous() ? viewOf(a.self, a.self.shape, a.self.strides) : sameAs(a),
-      kernel: (a: Args) => (a.self as Tensor).isContiguous() ? (a.self as Tensor).asStrided(a.self.shape, a.self.strides) : fromFloat64(readAs(a.self, a.self.shape), a.self.shape, a.self.dtype),
+      kernel: (a: Args) => (a.self as Tensor).isContiguous() ? (a.self as Tensor).aliasAs(a.self.shape, a.self.strides) : fromFloat64(readAs(a.self, a.self.shape), a.self.shape, a.self.dtype),
       derivative: ({ grads }) => ({ self: grads[0]! }),
     },
   },

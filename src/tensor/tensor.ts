@@ -126,7 +126,7 @@ export class Tensor {
     return t;
   }
   /** A new tensor object over the same storage (a view), without autograd linkage. */
-  asStrided(shape: Shape, strides: Shape, offset: number = this.offset): Tensor {
+  aliasAs(shape: Shape, strides: Shape, offset: number = this.offset): Tensor {
     const v = new Tensor(this.storage, shape.slice(), strides.slice(), offset);
     v.base = this.base ?? this;
     return v;

@@ -47,7 +47,7 @@ export function makeTensor(e: EncTensor): Tensor {
       pArr[po] = lArr[lo]!;
       for (let d = nd - 1; d >= 0; d--) { if (++idx[d]! < e.shape[d]!) break; idx[d] = 0; }
     }
-    const t = phys.asStrided(e.shape, pStr.slice().reverse(), 0);
+    const t = phys.aliasAs(e.shape, pStr.slice().reverse(), 0);
     t.base = null;
     if (e.requiresGrad) t.requiresGrad = true;
     return t;
