@@ -3,7 +3,7 @@
 // order, and returns the callable that runs the graph on real tensors. In: registrations. Out: lookups.
 
 import type { Tensor } from "../tensor/tensor.js";
-import type { GraphModule } from "./fx.js";
+import type { GraphModule } from "../fx/index.js";
 
 /** The callable a backend returns: takes real tensors in placeholder order, returns the graph's outputs. */
 export type CompiledGraphFn = (...args: Tensor[]) => unknown;

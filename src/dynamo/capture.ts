@@ -6,7 +6,7 @@
 
 import { Tensor } from "../tensor/tensor.js";
 import { withTorchFunctionMode, type TorchFunctionMode, type CallKind } from "../frontend/torch_function.js";
-import { Graph, getitem, type Node } from "./fx.js";
+import { Graph, getitem, type Node } from "../fx/index.js";
 import { outSpec, type OutSpec, mapTensors, isPlainObject } from "./pytree.js";
 import { userFrame, describeFrame, type UserFrame } from "./source.js";
 

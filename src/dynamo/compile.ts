@@ -5,7 +5,7 @@
 
 import { Tensor } from "../tensor/tensor.js";
 import { activeTorchFunctionMode } from "../frontend/torch_function.js";
-import { GraphModule } from "./fx.js";
+import { GraphModule } from "../fx/index.js";
 import { bump } from "../utils/counters.js";
 import { log } from "../utils/logging.js";
 import { dynamoConfig } from "./config.js";

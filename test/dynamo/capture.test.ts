@@ -6,7 +6,7 @@ import { test, beforeEach } from "node:test";
 import assert from "node:assert/strict";
 import * as coil from "../../src/index.js";
 import { Tensor } from "../../src/tensor/tensor.js";
-import type { GraphModule, Node } from "../../src/dynamo/fx.js";
+import type { GraphModule, Node } from "../../src/fx/index.js";
 
 const { counters } = coil;
 
@@ -39,8 +39,9 @@ test("cos chain: placeholder l_x_, three call_method cos nodes, fake example val
   const { seen, backend } = recordingBackend();
   const f = (x: Tensor) => x.cos().cos().cos();
   const cf = coil.compile(f, { backend });
-  const x = coil.randn(8);
-  close(cf(x), f(x));
+  // (no outer variable named like the parameter: esbuild/tsx renames shadowed parameters to x2, ...)
+  const inp = coil.randn(8);
+  close(cf(inp), f(inp));
   assert.equal(seen.length, 1);
   const ns = nodes(seen[0]!.gm);
   assert.deepEqual(ns.map((n) => [n.op, n.name]), [
@@ -78,10 +79,10 @@ test("list of coil.mm with a shared bfloat16 weight: Dynamo placeholder order an
   const { seen, backend } = recordingBackend();
   const f = (W: Tensor, seqs: Tensor[]) => seqs.map((s) => coil.mm(s, W));
   const cf = coil.compile(f, { backend, fullgraph: true });
-  const W = coil.randn(16, 16, { dtype: "bfloat16" });
-  const seqs = [4, 8, 5, 3].map((n) => coil.randn(n, 16, { dtype: "bfloat16" }));
-  const out = cf(W, seqs);
-  const ref = f(W, seqs);
+  const weight = coil.randn(16, 16, { dtype: "bfloat16" });
+  const seqList = [4, 8, 5, 3].map((n) => coil.randn(n, 16, { dtype: "bfloat16" }));
+  const out = cf(weight, seqList);
+  const ref = f(weight, seqList);
   assert.equal(out.length, 4);
   out.forEach((o, i) => { assert.equal(o.dtype.name, "bfloat16"); close(o, ref[i]!, 1e-2); });
   const ns = nodes(seen[0]!.gm);
@@ -139,8 +140,8 @@ test("module-like object: parameters become get_attr nodes read at run time", ()
     forward(x: Tensor) { return coil.mm(x, this.lin.weight).add(this.lin.bias).relu(); },
   };
   const cm = coil.compile(mod, { backend });
-  const x = coil.randn(2, 4);
-  close(cm(x), mod.forward(x));
+  const inp = coil.randn(2, 4);
+  close(cm(inp), mod.forward(inp));
   const ns = nodes(seen[0]!.gm);
   const attrs = ns.filter((n) => n.op === "get_attr");
   assert.deepEqual(attrs.map((n) => n.name), ["l__self___lin_weight", "l__self___lin_bias"]);
@@ -151,11 +152,11 @@ test("module-like object: parameters become get_attr nodes read at run time", ()
   // in-place update of a parameter is seen without recompiling (get_attr reads the live tensor)
   const w = lin.weight;
   coil.noGrad(() => { (w.data() as Float32Array).fill(0.5); w.storage.version++; });
-  close(cm(x), mod.forward(x));
+  close(cm(inp), mod.forward(inp));
   assert.equal(seen.length, 1);
   // replacing a parameter object recompiles
   lin.weight = coil.randn(4, 3);
-  close(cm(x), mod.forward(x));
+  close(cm(inp), mod.forward(inp));
   assert.equal(seen.length, 2);
   assert.equal(counters.stats.unique_graphs, 2);
 });

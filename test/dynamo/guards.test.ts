@@ -6,7 +6,7 @@ import { test, beforeEach } from "node:test";
 import assert from "node:assert/strict";
 import * as coil from "../../src/index.js";
 import { Tensor } from "../../src/tensor/tensor.js";
-import type { GraphModule } from "../../src/dynamo/fx.js";
+import type { GraphModule } from "../../src/fx/index.js";
 
 const { counters } = coil;
 
