@@ -13,3 +13,5 @@ export * as optim from "./optim/index.js";
 export * from "./dynamo/index.js";
 export { counters } from "./utils/counters.js";
 export { setLogs, setLogSink } from "./utils/logging.js";
+import "./aot/register.js";
+import "./inductor/register.js";

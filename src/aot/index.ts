@@ -1,3 +1,8 @@
-// aot/index: public API of the aot stage. In: see the stage's files. Out: its exports.
+// aot/index: public API of the AOT autograd stage. In: torch-level graphs. Out: aten graphs, joint
+// graphs, partitions and the aotAutograd backend factory.
 
-export {};
+export { makeFx, ProxyTensorMode, functionalVariant, type TraceOptions, type TracedGraph } from "./make_fx.js";
+export { traceInference, traceJoint, type JointGraph } from "./joint.js";
+export { defaultPartition, isRecomputable, type PartitionResult, type PartitionOptions } from "./partitioner.js";
+export { aotAutograd, interpretTorchGraph, type AotOptions, type GraphCompiler, type CompiledGraph, type GraphKind, type PartitionFn } from "./aot_autograd.js";
+export { defaultDecompositions, type Decomposition, type DecompositionTable } from "./decompositions.js";

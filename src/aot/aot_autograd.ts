@@ -1,0 +1,188 @@
+// aot/aot_autograd: the AOT autograd driver. Takes a torch-level GraphModule from capture, lifts its
+// parameters to inputs, traces the inference graph or the joint graph, runs graph hooks, partitions,
+// hands each graph to a compiler, and returns a callable that joins eager autograd (its outputs carry a
+// backward node that runs the compiled backward). In: (gm, exampleInputs) + compilers. Out: a callable.
+
+import { Tensor } from "../tensor/tensor.js";
+import { isGradEnabled, noGrad } from "../autograd/index.js";
+import { Node as AutogradNode, edgeOf } from "../autograd/node.js";
+import { aten } from "../ops/aten.js";
+import { counters } from "../utils/counters.js";
+import { log } from "../utils/logging.js";
+import { stage } from "../ops/dispatch.js";
+import type { Graph, GraphModule, Node } from "../fx/index.js";
+import { traceInference, traceJoint } from "./joint.js";
+import { defaultPartition, type PartitionResult } from "./partitioner.js";
+import type { DecompositionTable } from "./decompositions.js";
+
+export type GraphKind = "inference" | "forward" | "backward" | "joint";
+/** A compiled graph: takes flat tensors, returns flat outputs. */
+export type CompiledGraph = (args: Tensor[]) => unknown[];
+export type GraphCompiler = (gm: GraphModule, exampleInputs: Tensor[], kind: GraphKind) => CompiledGraph;
+export type PartitionFn = (joint: GraphModule, opts: { numFwdOutputs: number }) => PartitionResult;
+
+export interface AotOptions {
+  fwCompiler: GraphCompiler;
+  bwCompiler?: GraphCompiler;
+  inferenceCompiler?: GraphCompiler;
+  partitionFn?: PartitionFn;
+  decompositions?: DecompositionTable;
+  /** Runs on the joint graph (training) or the inference graph before partitioning (the joint hooks). */
+  jointGraphPasses?: (graph: Graph, kind: "joint" | "inference") => void;
+  /** Called with the lifted parameters when an inference compile can freeze them (freezing). */
+}
+
+/** Run an fx GraphModule's torch-level graph with get_attr tensors replaced by flat inputs. */
+function liftParams(gm: GraphModule): { params: Tensor[]; names: string[]; run: (flat: Tensor[], userArgs: unknown[]) => unknown } {
+  const names: string[] = [];
+  const params: Tensor[] = [];
+  for (const n of gm.graph.nodes) {
+    if (n.op === "get_attr") {
+      const v = gm.getAttr(String(n.target));
+      if (v instanceof Tensor && !names.includes(String(n.target))) { names.push(String(n.target)); params.push(v); }
+    }
+  }
+  const run = (flat: Tensor[], userArgs: unknown[]) => interpretTorchGraph(gm, names, flat.slice(0, names.length), userArgs);
+  return { params, names, run };
+}
+
+/** A small interpreter for torch-level graphs (call_function / call_method / get_attr). */
+export function interpretTorchGraph(gm: GraphModule, attrNames: string[], attrValues: unknown[], userArgs: unknown[]): unknown {
+  const env = new Map<Node, unknown>();
+  const load = (a: unknown): unknown => {
+    if (Array.isArray(a)) return a.map(load);
+    if (a && typeof a === "object" && env.has(a as Node)) return env.get(a as Node);
+    if (a && typeof a === "object" && Object.getPrototypeOf(a) === Object.prototype) {
+      return Object.fromEntries(Object.entries(a).map(([k, v]) => [k, load(v)]));
+    }
+    return a;
+  };
+  let i = 0;
+  for (const n of gm.graph.nodes) {
+    switch (n.op) {
+      case "placeholder": env.set(n, userArgs[i++]); break;
+      case "get_attr": {
+        const k = attrNames.indexOf(String(n.target));
+        env.set(n, k >= 0 ? attrValues[k] : gm.getAttr(String(n.target)));
+        break;
+      }
+      case "call_function": {
+        const args = load(n.args) as unknown[];
+        const kwargs = load(n.kwargs) as Record<string, unknown>;
+        const f = n.target as (...a: unknown[]) => unknown;
+        env.set(n, Object.keys(kwargs).length ? f(...args, kwargs) : f(...args));
+        break;
+      }
+      case "call_method": {
+        const [self, ...rest] = load(n.args) as unknown[];
+        const kwargs = load(n.kwargs) as Record<string, unknown>;
+        const m = (self as Record<string, (...a: unknown[]) => unknown>)[String(n.target)]!;
+        env.set(n, Object.keys(kwargs).length ? m.call(self, ...rest, kwargs) : m.call(self, ...rest));
+        break;
+      }
+      case "call_module": {
+        const mod = gm.getAttr(String(n.target)) as { call(...a: unknown[]): unknown };
+        env.set(n, mod.call(...(load(n.args) as unknown[])));
+        break;
+      }
+      case "output": return load(n.args[0]);
+    }
+  }
+  throw new Error("graph has no output node");
+}
+
+/** Backward node of a compiled function: runs the compiled backward graph. */
+class CompiledFunctionBackward extends AutogradNode {
+  readonly name = "CompiledFunctionBackward";
+  constructor(readonly numOutputs: number, private saved: Tensor[] | null, private readonly bw: CompiledGraph,
+    private readonly diffOutputs: number[], private readonly outputs: Tensor[], inputs: Tensor[]) {
+    super();
+    this.nextFunctions = inputs.map((t) => edgeOf(t));
+  }
+  apply(grads: (Tensor | null)[]): (Tensor | null)[] {
+    if (!this.saved) throw new Error("CompiledFunctionBackward: trying to backward through the graph a second time; specify retainGraph: true");
+    const tangents = this.diffOutputs.map((oi) => grads[oi] ?? noGrad(() => aten.zeros_like.default(this.outputs[oi]!) as Tensor));
+    const res = this.bw([...this.saved, ...tangents]) as (Tensor | null)[];
+    return res;
+  }
+  override release(): void { this.saved = null; }
+}
+
+/** Build the AOT backend: (gm, exampleInputs) => callable. */
+export function aotAutograd(opts: AotOptions): (gm: GraphModule, exampleInputs: Tensor[]) => (...args: unknown[]) => unknown {
+  return (gm, exampleInputs) => {
+    counters.aot_autograd.total = (counters.aot_autograd.total ?? 0) + 1;
+    const { params, run } = liftParams(gm);
+    const userTensors = exampleInputs;
+    const flatExamples = [...params, ...userTensors];
+    const fnFlat = (...flat: Tensor[]) => run(flat, flat.slice(params.length));
+    const needsGrad = isGradEnabled() && flatExamples.some((t) => t.requiresGrad);
+    const prevStage = stage.current;
+    stage.current = "aot";
+    try {
+      const result = needsGrad ? compileTraining(opts, fnFlat, flatExamples) : compileInference(opts, fnFlat, flatExamples);
+      counters.aot_autograd.ok = (counters.aot_autograd.ok ?? 0) + 1;
+      return (...userArgs: unknown[]) => result([...params, ...(userArgs as Tensor[])]);
+    } finally {
+      stage.current = prevStage;
+    }
+  };
+}
+
+function applyMutations(flat: Tensor[], outs: unknown[], numFwd: number, mutated: number[]): unknown[] {
+  mutated.forEach((inputIdx, k) => {
+    const v = outs[numFwd - mutated.length + k] as Tensor;
+    noGrad(() => aten.copy_.default(flat[inputIdx]!, v));
+  });
+  return outs.slice(0, numFwd - mutated.length);
+}
+
+function compileInference(opts: AotOptions, fn: (...a: Tensor[]) => unknown, examples: Tensor[]): (flat: Tensor[]) => unknown {
+  const traced = traceInference(fn, examples, { decompositions: opts.decompositions });
+  opts.jointGraphPasses?.(traced.gm.graph, "inference");
+  traced.gm.recompile();
+  log("aot_graphs", () => `===== inference graph =====\n${traced.gm.graph.toString()}`);
+  const compiler = opts.inferenceCompiler ?? opts.fwCompiler;
+  const compiled = compiler(traced.gm, examples, "inference");
+  return (flat) => {
+    const outs = noGrad(() => compiled(flat));
+    const res = applyMutations(flat, outs, traced.numFwdOutputs, traced.mutatedInputIndices);
+    return res.length === 1 ? res[0] : res;
+  };
+}
+
+function compileTraining(opts: AotOptions, fn: (...a: Tensor[]) => unknown, examples: Tensor[]): (flat: Tensor[]) => unknown {
+  const joint = traceJoint(fn, examples, { decompositions: opts.decompositions });
+  opts.jointGraphPasses?.(joint.gm.graph, "joint");
+  joint.gm.recompile();
+  log("aot_graphs", () => `===== joint graph =====\n${joint.gm.graph.toString()}`);
+  const part = (opts.partitionFn ?? defaultPartition)(joint.gm, { numFwdOutputs: joint.numFwdOutputs });
+  const fw = opts.fwCompiler(part.forward, examples, "forward");
+  const bwExamples = part.backward.graph.nodes.toArray().filter((n: Node) => n.op === "placeholder").map((n: Node) => n.meta.val as Tensor);
+  const bw = (opts.bwCompiler ?? opts.fwCompiler)(part.backward, bwExamples, "backward");
+  const numFwd = joint.numFwdOutputs;
+  const numUserOuts = numFwd - joint.mutatedInputIndices.length;
+  return (flat) => {
+    if (!isGradEnabled()) {
+      // called under noGrad after a training compile: run the forward graph only
+      const outs = noGrad(() => fw(flat));
+      const res = applyMutations(flat, outs.slice(0, numFwd), numFwd, joint.mutatedInputIndices);
+      return res.length === 1 ? res[0] : res;
+    }
+    const all = noGrad(() => fw(flat));
+    const saved = all.slice(numFwd) as Tensor[];
+    const outs = applyMutations(flat, all.slice(0, numFwd), numFwd, joint.mutatedInputIndices) as Tensor[];
+    const gradInputs = joint.gradInputs.map((i) => flat[i]!);
+    const diffOuts = joint.diffOutputs.filter((i) => i < numUserOuts);
+    if (diffOuts.length) {
+      const node = new CompiledFunctionBackward(outs.length, saved, bw, diffOuts, outs, gradInputs);
+      diffOuts.forEach((i) => {
+        const o = outs[i]!;
+        o.requiresGrad = true;
+        o.gradFn = node;
+        o.outputNr = i;
+      });
+    }
+    return outs.length === 1 ? outs[0] : outs;
+  };
+}

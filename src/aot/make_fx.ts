@@ -1,0 +1,148 @@
+// aot/make_fx: traces a function at the aten level (PyTorch's make_fx) by running it on fake tensors
+// under a dispatch mode that records every op below autograd into an fx Graph, functionalising
+// in-place ops on the way. In: a function and fake example inputs. Out: an aten-level GraphModule
+// whose nodes carry meta.val (fake tensors).
+
+import { Tensor } from "../tensor/tensor.js";
+import { withDispatchMode, type DispatchMode } from "../ops/dispatch.js";
+import { unbindArgs } from "../ops/schema.js";
+import { lookupOp, type Args, type OpOverload, type KernelResult } from "../ops/registry.js";
+import { Graph, GraphModule, getitem, type Node, type Argument } from "../fx/index.js";
+import { decompositionFor, type DecompositionTable } from "./decompositions.js";
+
+export interface TraceOptions {
+  /** Names for the placeholders, in input order (default arg0_1, arg1_1, ...). */
+  placeholderNames?: string[];
+  decompositions?: DecompositionTable;
+  /** Real tensors the traced code may close over (constants): recorded as get_attr. */
+  constantPrefix?: string;
+}
+
+/** The recording mode. Maps every fake tensor it has seen to the graph node that produced it. */
+export class ProxyTensorMode implements DispatchMode {
+  readonly nodeOf = new Map<Tensor, Node>();
+  readonly constants: Record<string, Tensor> = {};
+  /** Graph inputs that were mutated in place: input tensor -> node holding its final value. */
+  readonly mutatedInputs = new Map<Tensor, Node>();
+  private constCount = 0;
+
+  constructor(readonly graph: Graph, private readonly decomps: DecompositionTable | undefined, readonly inputs: Set<Tensor>) {}
+
+  argFor(v: unknown): Argument {
+    if (v instanceof Tensor) return this.nodeFor(v);
+    if (Array.isArray(v)) return v.map((e) => this.argFor(e));
+    return v as Argument;
+  }
+
+  nodeFor(t: Tensor): Node {
+    const n = this.nodeOf.get(t);
+    if (n) return n;
+    if (!t.isFake) {
+      // A real tensor created inside the traced code (e.g. a scalar wrapped as a 0-d tensor): a constant.
+      const name = `_tensor_constant${this.constCount++}`;
+      this.constants[name] = t;
+      const node = this.graph.getAttr(name);
+      node.meta.val = Tensor.fake(t.shape, t.dtype, t.device, t.strides);
+      this.nodeOf.set(t, node);
+      return node;
+    }
+    throw new Error(`aot tracing: a fake tensor of shape [${t.shape.join(", ")}] (${t.dtype.name}) was used that is neither a graph input nor produced by a traced op`);
+  }
+
+  dispatch(op: OpOverload, args: Args, next: (op: OpOverload, args: Args) => KernelResult): KernelResult {
+    const decomp = decompositionFor(op, this.decomps);
+    if (decomp) return decomp(args) as KernelResult;
+    if (op.isInplace) return this.functionalize(op, args, next);
+    const out = next(op, args);
+    this.record(op, args, out);
+    return out;
+  }
+
+  private record(op: OpOverload, args: Args, out: KernelResult): Node {
+    const mapped: Args = {};
+    for (const [k, v] of Object.entries(args)) mapped[k] = this.argFor(v);
+    const { args: pos, kwargs } = unbindArgs(op.schema, mapped);
+    const node = this.graph.callFunction(op, pos as Argument[], kwargs as Record<string, Argument>);
+    if (Array.isArray(out)) {
+      node.meta.val = out;
+      out.forEach((o, i) => {
+        const g = this.graph.callFunction(getitem, [node, i]);
+        g.meta.val = o;
+        this.nodeOf.set(o, g);
+      });
+    } else {
+      node.meta.val = out;
+      this.nodeOf.set(out, node);
+    }
+    return node;
+  }
+
+  /** In-place op -> its functional variant; the mutated tensor now stands for the new node. */
+  private functionalize(op: OpOverload, args: Args, next: (op: OpOverload, args: Args) => KernelResult): KernelResult {
+    const mutated = op.schema.args.filter((a) => a.mutable);
+    if (mutated.length !== 1 || mutated[0]!.name !== "self") {
+      throw new Error(`aot functionalisation: cannot functionalise ${op.qualname} (mutates ${mutated.map((a) => a.name).join(", ")}) [stage: aot]`);
+    }
+    const self = args.self as Tensor;
+    if (self.base !== null && !this.inputs.has(self)) {
+      throw new Error(`aot functionalisation: in-place ${op.qualname} on a view (shape [${self.shape.join(", ")}]) is not supported yet; use the out-of-place op [stage: aot]`);
+    }
+    const functional = functionalVariant(op);
+    const out = next(functional, args) as Tensor; // fake result, same metadata as self
+    const node = this.record(functional, args, out);
+    this.nodeOf.delete(out);
+    this.nodeOf.set(self, node);
+    if (this.inputs.has(self)) this.mutatedInputs.set(self, node);
+    self.storage.version++;
+    return self;
+  }
+}
+
+/** aten.add_.Tensor -> aten.add.Tensor (copy_ -> a broadcasting _to_copy/expand of src). */
+export function functionalVariant(op: OpOverload): OpOverload {
+  if (op.opName === "copy_") {
+    const c = lookupOp("aten.copy.default");
+    if (c) return c;
+  }
+  const name = `aten.${op.opName.replace(/_$/, "")}.${op.overload}`;
+  const f = lookupOp(name);
+  if (!f) throw new Error(`aot functionalisation: no functional variant ${name} for ${op.qualname} [stage: aot]`);
+  return f;
+}
+
+export interface TracedGraph {
+  gm: GraphModule;
+  /** Input tensors (fakes) mutated in place by the traced code, by input index. */
+  mutatedInputIndices: number[];
+}
+
+/**
+ * Trace `fn(...inputs)` into an aten graph. `inputs` are fake tensors (or non-tensors, which are
+ * specialised); outputs may be a tensor or an array of tensors.
+ */
+export function makeFx(fn: (...a: Tensor[]) => unknown, inputs: Tensor[], opts: TraceOptions = {}): TracedGraph {
+  const graph = new Graph();
+  const mode = new ProxyTensorMode(graph, opts.decompositions, new Set(inputs));
+  inputs.forEach((t, i) => {
+    const ph = graph.placeholder(opts.placeholderNames?.[i] ?? `arg${i}_1`);
+    ph.meta.val = t;
+    mode.nodeOf.set(t, ph);
+  });
+  const result = withDispatchMode(mode, () => fn(...inputs));
+  const outs = flattenOutputs(result);
+  const outArgs: Argument[] = outs.map((o) => (o instanceof Tensor ? mode.nodeFor(o) : (o as Argument)));
+  const mutatedInputIndices: number[] = [];
+  // Mutations of graph inputs are returned as extra outputs and copied back by the runtime wrapper.
+  inputs.forEach((t, i) => {
+    const n = mode.mutatedInputs.get(t);
+    if (n) { mutatedInputIndices.push(i); outArgs.push(n); }
+  });
+  graph.output(outArgs);
+  const gm = new GraphModule(mode.constants, graph);
+  return { gm, mutatedInputIndices };
+}
+
+export function flattenOutputs(r: unknown): unknown[] {
+  if (Array.isArray(r)) return r;
+  return [r];
+}
