@@ -16,5 +16,5 @@ export {
 export type { ExtraCheck } from "./pass.js";
 export { registerGraphPattern, registerLoweringPattern, registerReplacement, fxToPattern } from "./register.js";
 export type { RegisterOptions, ReplacementOptions, ReplacementRegistration, FxToPatternOptions } from "./register.js";
-export { setReplacementTracer, getReplacementTracer, replaceWithGraph, type ReplacementTracer } from "./replace.js";
+export { setReplacementTracer, getReplacementTracer, defaultReplacementTracer, replaceWithGraph, type ReplacementTracer } from "./replace.js";
 export { traceAten, parameterNames } from "./trace.js";

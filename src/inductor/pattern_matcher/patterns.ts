@@ -29,7 +29,6 @@ export function fmt(x: unknown): string {
   if (typeof x === "object" && x !== null && !(x instanceof PatternExpr) && Object.getPrototypeOf(x) === Object.prototype) {
     return `{${Object.entries(x).map(([k, v]) => `${k}: ${fmt(v)}`).join(", ")}}`;
   }
-  if (typeof x === "string") return JSON.stringify(x);
   return String(x);
 }
 
@@ -101,6 +100,13 @@ export class IgnoredPattern extends PatternExpr {
 export class KeywordArgPattern extends PatternExpr {
   constructor(readonly name: string) { super(); }
   _match(node: unknown, ctx: MatchContext): MatchResult { return new Match(ctx, this, [], { [this.name]: node }); }
+  /** Anchors on what this pattern, or another KeywordArg of the same name, already bound. */
+  override *findAnchorNodes(ctx: MatchContext): Generator<unknown> {
+    if (ctx.patternToNode.has(this)) { yield ctx.patternToNode.get(this); return; }
+    for (const [p, n] of ctx.patternToNode) {
+      if (p instanceof KeywordArgPattern && p.name === this.name && n !== null) { yield n; return; }
+    }
+  }
   toString(): string { return `KeywordArg(${JSON.stringify(this.name)})`; }
 }
 
@@ -137,15 +143,19 @@ export function splitCallArgs(rest: unknown[]): { args: unknown[]; opts: CallOpt
   return { args: rest, opts: {} };
 }
 
-/** Flatten nested arrays/kwargs into leaves plus a structure string (pytree-like). */
-export function flattenArgs(args: readonly unknown[], kwargs: Record<string, unknown>): { items: unknown[]; spec: string } {
+/**
+ * Flatten args/kwargs into leaves plus a structure string. `deep` (used when the pattern itself holds
+ * lists) flattens nested arrays pytree-style; otherwise only the top level is split, so a list
+ * argument is one leaf that Ignored()/Arg()/ListOf() can take whole (as PyTorch's simple_flatten).
+ */
+export function flattenArgs(args: readonly unknown[], kwargs: Record<string, unknown>, deep = true): { items: unknown[]; spec: string } {
   const items: unknown[] = [];
-  const walk = (x: unknown): string => {
-    if (Array.isArray(x)) return `[${x.map(walk).join(",")}]`;
+  const walk = (x: unknown, top = false): string => {
+    if (Array.isArray(x) && (deep || top)) return `[${x.map((e) => walk(e)).join(",")}]`;
     items.push(x);
     return "*";
   };
-  const a = walk(args);
+  const a = walk(args, true);
   const keys = Object.keys(kwargs).sort();
   const k = keys.map((key) => `${key}:${walk(kwargs[key])}`).join(",");
   return { items, spec: `${a}{${k}}` };
@@ -209,8 +219,10 @@ export abstract class TargetArgsExpr extends TargetExpr {
     super(fns, opts._users ?? 1);
     this.args = args;
     this.kwargs = { ...(opts.kwargs ?? {}) };
-    this.flat = flattenArgs(this.args, this.kwargs);
+    this.deep = [...this.args, ...Object.values(this.kwargs)].some((x) => Array.isArray(x));
+    this.flat = flattenArgs(this.args, this.kwargs, this.deep);
   }
+  private readonly deep: boolean;
 
   get flatItems(): unknown[] { return this.flat.items; }
 
@@ -224,7 +236,7 @@ export abstract class TargetArgsExpr extends TargetExpr {
     if (Object.keys(kwargs).length < Object.keys(this.kwargs).length) kwargs = normalizeKwargs(node);
     const picked: Record<string, unknown> = {};
     for (const k of Object.keys(kwargs)) if (k in this.kwargs) picked[k] = kwargs[k];
-    const nodeFlat = flattenArgs(args, picked);
+    const nodeFlat = flattenArgs(args, picked, this.deep);
     if (nodeFlat.spec !== this.flat.spec) return new FailedMatch("args_structure {} {}", [nodeFlat.spec, this.flat.spec]);
     const m = new Match(ctx, this);
     const selfItems = this.flat.items;

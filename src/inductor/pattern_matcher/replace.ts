@@ -2,14 +2,23 @@
 // ReplacementPatternEntry.replace_with_graph), erasing matched nodes, and the injectable replacement tracer.
 // In: a Match, the graph, a replacement Graph and its arguments. Out: the rewritten, topologically sorted graph.
 
-import { Node, getitem, mapArg, type Argument, type Graph, type GraphModule } from "../../fx/index.js";
+import { Node, getitem, mapArg, symbolicTrace, type Argument, type Graph, type GraphModule } from "../../fx/index.js";
 import type { Match } from "./match.js";
 import { traceAten } from "./trace.js";
 
 /** Turns a function and example inputs into a Graph whose placeholders are the function's parameters. */
 export type ReplacementTracer = (fn: (...args: unknown[]) => unknown, exampleArgs: readonly unknown[]) => Graph;
 
-let tracer: ReplacementTracer = traceAten;
+/**
+ * The default tracer: coil's aten tracer (fake tensors, a small make_fx) when the example values are
+ * tensors or constants; fx symbolic tracing when some are graph nodes without meta.val.
+ */
+export const defaultReplacementTracer: ReplacementTracer = (fn, exampleArgs) => {
+  if (exampleArgs.some((a) => a instanceof Node)) return symbolicTrace(fn).graph;
+  return traceAten(fn, exampleArgs);
+};
+
+let tracer: ReplacementTracer = defaultReplacementTracer;
 
 /** Install the tracer used by replaceByExample and registerReplacement's default. Returns the previous one. */
 export function setReplacementTracer(t: ReplacementTracer): ReplacementTracer {
