@@ -195,7 +195,7 @@ export function copyInto(dst: Tensor, src: Tensor): void {
     src = pointwise("copy_", { key: "copy", expr: "a" }, [src], src.dtype); // overlapping: materialise first
   }
   const compute = dst.dtype.isFloatingPoint ? dst.dtype : null;
-  pointwise("copy_", { key: "copy", expr: dst.dtype.isFloatingPoint || src.dtype.category <= 1 ? "a" : "Number.isFinite(a) ? Math.trunc(a) : 0" }, [src], dst.dtype, { out: dst, compute });
+  pointwise("copy_", { key: "copy", expr: "a" }, [src], dst.dtype, { out: dst, compute });
 }
 
 /** The promoted dtype of two tensors (exported for frontends). */
