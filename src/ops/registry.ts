@@ -52,6 +52,8 @@ export interface OpDef {
   /** A formula, "nondifferentiable" (outputs never require grad, e.g. argmax), or a reason it is missing. */
   derivative: Derivative | "nondifferentiable" | { notImplemented: string };
   tags?: readonly OpTag[];
+  /** Per output: false marks it non-differentiable (PyTorch's output_differentiability), e.g. layer norm's mean/rstd. */
+  differentiableOutputs?: readonly boolean[];
 }
 
 /** A family file exports `{ opName: { overloadName: OpDef } }`. */
