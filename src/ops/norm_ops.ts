@@ -246,6 +246,23 @@ function gnBackwardKernel(a: Args): Tensor[] {
   return [fromFloat64(dx, x.shape, x.dtype), fromFloat64(dw, [C], pd), fromFloat64(db, [C], pd)];
 }
 
+/** d/dx of mean (1/D) and rstd (-rstd^3 (x - mean) / D) over each group, with aten ops. */
+function groupStatsGrad(a: Args, mean: Tensor, rstd: Tensor, gm: Tensor | null, gr: Tensor | null): Tensor {
+  const x = a.input as Tensor, N = a.N as number, G = a.group as number;
+  const D = x.numel() / Math.max(1, N * G);
+  const s3 = [N, G, 1];
+  let r: Tensor | null = gm ? aten.mul.Scalar(aten.view.default(gm, s3), 1 / D) as Tensor : null;
+  if (gr) {
+    const x3 = aten.view.default(aten.contiguous.default(x), [N, G, D]) as Tensor;
+    const centered = aten.sub.Tensor(x3, aten.view.default(mean, s3)) as Tensor;
+    const r3 = aten.view.default(rstd, s3) as Tensor;
+    const coef = aten.mul.Scalar(aten.mul.Tensor(aten.view.default(gr, s3), aten.mul.Tensor(r3, aten.mul.Tensor(r3, r3))), -1 / D) as Tensor;
+    const t = aten.mul.Tensor(coef, centered) as Tensor;
+    r = r ? aten.add.Tensor(t, r) as Tensor : t;
+  }
+  return aten.view.default(aten.contiguous.default(aten.expand.default(r!, [N, G, D])), [...x.shape]) as Tensor;
+}
+
 const mask3 = (ctx: GradCtx, names: [string, string, string]) => names.map((n) => ctx.needs(n));
 function pick(res: Tensor[], ctx: GradCtx, names: [string, string, string]): Record<string, Tensor | null> {
   return { [names[0]]: ctx.needs(names[0]) ? res[0]! : null, [names[1]]: ctx.needs(names[1]) ? res[1]! : null, [names[2]]: ctx.needs(names[2]) ? res[2]! : null };
@@ -258,6 +275,7 @@ export const normOps = {
       schema: "native_layer_norm(Tensor input, SymInt[] normalized_shape, Tensor? weight, Tensor? bias, float eps) -> (Tensor, Tensor, Tensor)",
       meta: (a: Args): TensorMeta[] => { const { statShape } = layerNormDims("native_layer_norm", a); return [m(a.input, a.input.shape), m(a.input, statShape), m(a.input, statShape)]; },
       kernel: layerNormKernel,
+      differentiableOutputs: [true, false, false],
       derivative: (ctx) => {
         const { args, outputs } = ctx;
         const names: [string, string, string] = ["input", "weight", "bias"];
@@ -284,6 +302,7 @@ export const normOps = {
       schema: "native_batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float momentum, float eps) -> (Tensor, Tensor, Tensor)",
       meta: bnMeta,
       kernel: bnKernel,
+      differentiableOutputs: [true, false, false],
       derivative: (ctx) => {
         const { args, outputs } = ctx;
         const names: [string, string, string] = ["input", "weight", "bias"];
@@ -315,6 +334,9 @@ export const normOps = {
         const names: [string, string, string] = ["input", "weight", "bias"];
         const res = aten.native_group_norm_backward.default(grad0(ctx), args.input, outputs[1]!, outputs[2]!, args.weight,
           args.N, args.C, args.HxW, args.group, mask3(ctx, names)) as Tensor[];
+        // mean and rstd are differentiable outputs of native_group_norm (as in PyTorch 1.13).
+        const [gm, gr] = [ctx.grads[1], ctx.grads[2]];
+        if ((gm || gr) && ctx.needs("input")) res[0] = aten.add.Tensor(res[0]!, groupStatsGrad(args, outputs[1]!, outputs[2]!, gm ?? null, gr ?? null)) as Tensor;
         return pick(res, ctx, names);
       },
     },
