@@ -241,3 +241,44 @@ test("multi-output calls, views and in-place calls keep eager semantics", () => 
   assert.deepEqual(nodes(seen[0]!.gm).filter((n) => n.op === "call_method").map((n) => n.target), ["view", "clone", "expand", "sum"]);
   assert.deepEqual(nodes(seen[0]!.gm).find((n) => n.target === "view")!.args.slice(1), [2, 3]);
 });
+
+test("multi-output calls become getitem nodes; unused outputs are dropped", () => {
+  const { seen, backend } = recordingBackend();
+  const f = (t: Tensor) => {
+    const [a, b] = coil.split(t, [2, 4], 0);
+    return a.sum().add(b.sum());
+  };
+  const inp = coil.randn(6);
+  close(coil.compile(f, { backend })(inp), f(inp));
+  const ns = nodes(seen[0]!.gm);
+  const split = ns.find((n) => n.name === "split")!;
+  assert.equal(split.target, coil.split);
+  assert.ok(Array.isArray(split.meta.exampleValue));
+  const items = ns.filter((n) => n.name.startsWith("getitem"));
+  assert.deepEqual(items.map((n) => n.args[1]), [0, 1]);
+  assert.deepEqual(items.map((n) => exampleOf(n).shape), [[2], [4]]);
+  const g = (t: Tensor) => t.split(3)[1]!.cos();
+  close(coil.compile(g, { backend })(inp), g(inp));
+  assert.deepEqual(nodes(seen[1]!.gm).filter((n) => n.op !== "placeholder" && n.op !== "output").map((n) => n.name), ["split", "getitem", "cos"]);
+});
+
+test("tensors the function closes over become get_attr constants; module call() is what runs", () => {
+  const { seen, backend } = recordingBackend();
+  const bias = coil.randn(3);
+  const f = (t: Tensor) => t.add(bias);
+  const inp = coil.randn(3);
+  close(coil.compile(f, { backend })(inp), f(inp));
+  const attr = nodes(seen[0]!.gm).find((n) => n.op === "get_attr")!;
+  assert.equal(attr.target, "_tensor_constant0");
+  assert.equal(seen[0]!.gm.getAttr("_tensor_constant0"), bias);
+  let hooks = 0;
+  const mod = {
+    scale: coil.ones(3),
+    forward(t: Tensor) { return t.mul(this.scale); },
+    call(t: Tensor) { hooks++; return this.forward(t); },
+  };
+  const cm = coil.compile(mod, { backend });
+  close(cm(inp), inp);
+  assert.equal(hooks, 1, "call() ran during capture");
+  assert.deepEqual(nodes(seen[1]!.gm).filter((n) => n.op === "get_attr").map((n) => n.target), ["L__self___scale"]);
+});
