@@ -74,18 +74,33 @@ export class OpBackward extends Node {
     if (!saved) {
       throw new Error(`${this.name}: trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). Specify retainGraph: true if you need to backward through the graph a second time.`);
     }
-    for (const [t, v] of saved.versions) {
-      if (t.version !== v) {
-        throw new Error(`one of the variables needed for gradient computation has been modified by an inplace operation: [${t.dtype.name} [${t.shape.join(", ")}]] is at version ${t.version}; expected version ${v} instead (saved by ${this.name} for ${this.op.qualname})`);
+    // Only tensors the formula actually reads count as saved (PyTorch saves just those), so an
+    // in-place op on e.g. the output of mul(x, 2) does not break backward.
+    const used = new Set<Tensor>();
+    const track = (v: unknown) => { if (v instanceof Tensor) used.add(v); else if (Array.isArray(v)) for (const e of v) if (e instanceof Tensor) used.add(e); return v; };
+    const checkVersions = () => {
+      for (const [t, v] of saved.versions) {
+        if (used.has(t) && t.version !== v) {
+          throw new Error(`one of the variables needed for gradient computation has been modified by an inplace operation: [${t.dtype.name} [${t.shape.join(", ")}]] is at version ${t.version}; expected version ${v} instead (saved by ${this.name} for ${this.op.qualname})`);
+        }
       }
-    }
+    };
     const def = this.op.def.derivative;
     if (typeof def !== "function") {
       const why = def === "nondifferentiable" ? "is not differentiable" : `has no derivative: ${def.notImplemented}`;
       throw new Error(`${this.op.qualname} ${why}; cannot backward through it`);
     }
     const needed = new Set(this.slots.filter((_, i) => this.nextFunctions[i] !== null).map((s) => s.name));
-    const res: GradResult = def({ args: saved.args, outputs: saved.outputs, grads, needs: (n) => needed.has(n) });
+    const args = new Proxy(saved.args, { get: (t, k) => track(t[k as string]) });
+    const outputs = new Proxy(saved.outputs, { get: (t, k) => (typeof k === "string" && /^\d+$/.test(k) ? track(t[Number(k)]) : Reflect.get(t, k)) });
+    let res: GradResult;
+    try {
+      res = def({ args, outputs, grads, needs: (n) => needed.has(n) });
+    } catch (e) {
+      checkVersions();
+      throw e;
+    }
+    checkVersions();
     return this.slots.map((s, i) => {
       if (this.nextFunctions[i] === null) return null;
       const g = res[s.name];
