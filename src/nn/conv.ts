@@ -1,5 +1,6 @@
 // nn/conv: convolution and pooling layers: Conv1d, Conv2d, ConvTranspose2d, MaxPool2d, AvgPool2d,
-// AdaptiveAvgPool2d. Conv1d/Conv2d call coil.conv1d / coil.conv2d (capture targets, like torch.conv2d).
+// AdaptiveAvgPool2d. Conv1d/Conv2d/ConvTranspose2d call coil.conv1d / coil.conv2d / coil.convTranspose2d
+// (capture targets, like torch.conv2d in PyTorch's graphs).
 // In: channel counts, kernel sizes, options. Out: Modules.
 
 import type { Tensor } from "../tensor/tensor.js";
@@ -47,19 +48,12 @@ abstract class ConvNd extends Module {
   }
 }
 
-type ConvFn = (x: Tensor, w: Tensor, b: Tensor | null, stride: number[], padding: number[], dilation: number[], groups: number) => Tensor;
-const frontendConv = (name: "conv1d" | "conv2d"): ConvFn => {
-  const f = (C as unknown as Record<string, ConvFn | undefined>)[name];
-  if (!f) throw new Error(`nn.${name === "conv1d" ? "Conv1d" : "Conv2d"}: coil.${name} is not defined by the frontend yet`);
-  return f;
-};
-
 export class Conv1d extends ConvNd {
   constructor(inChannels: number, outChannels: number, kernelSize: IntOrPair, opts: ConvOptions = {}) {
     super("Conv1d", inChannels, outChannels, kernelSize, 1, opts, false);
   }
   override forward(x: Tensor): Tensor {
-    return frontendConv("conv1d")(x, this.weight, this.bias, this.stride, this.padding, this.dilation, this.groups);
+    return C.conv1d(x, this.weight, this.bias, this.stride, this.padding, this.dilation, this.groups);
   }
 }
 
@@ -68,7 +62,7 @@ export class Conv2d extends ConvNd {
     super("Conv2d", inChannels, outChannels, kernelSize, 2, opts, false);
   }
   override forward(x: Tensor): Tensor {
-    return frontendConv("conv2d")(x, this.weight, this.bias, this.stride, this.padding, this.dilation, this.groups);
+    return C.conv2d(x, this.weight, this.bias, this.stride, this.padding, this.dilation, this.groups);
   }
 }
 
@@ -79,7 +73,7 @@ export class ConvTranspose2d extends ConvNd {
     this.outputPadding = tuple(opts.outputPadding ?? 0, 2, "ConvTranspose2d output_padding");
   }
   override forward(x: Tensor): Tensor {
-    return F.convTranspose2d(x, this.weight, this.bias, this.stride, this.padding, this.outputPadding, this.groups, this.dilation);
+    return C.convTranspose2d(x, this.weight, this.bias, this.stride, this.padding, this.outputPadding, this.groups, this.dilation);
   }
 }
 

@@ -2,7 +2,7 @@
 // is a capture target of its own (defineFunction("coil.nn.functional.<name>")), so dynamo records it
 // as one call_function node, like torch.nn.functional.relu in PyTorch's graphs. Inside, the math is
 // written with aten ops (PyTorch schemas), so AOT tracing sees the same aten graph as PyTorch.
-// F.conv1d / F.conv2d are coil.conv1d / coil.conv2d themselves (as in PyTorch, F.conv2d is torch.conv2d).
+// F.conv1d / F.conv2d / F.convTranspose2d are coil.conv1d / ... themselves (as in PyTorch, F.conv2d is torch.conv2d).
 // In: tensors and options. Out: tensors.
 
 import { Tensor } from "../tensor/tensor.js";
@@ -86,19 +86,11 @@ export const bilinear = defineFunction("coil.nn.functional.bilinear", (x1: Tenso
 });
 
 // ---- convolution and pooling ----
-/** F.conv1d is coil.conv1d (torch.nn.functional.conv1d is torch.conv1d). */
-export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, stride: number | number[] = 1, padding: number | number[] = 0, dilation: number | number[] = 1, groups = 1): Tensor {
-  return (C as unknown as Record<string, (...a: unknown[]) => Tensor>).conv1d!(x, weight, bias, stride, padding, dilation, groups);
-}
-/** F.conv2d is coil.conv2d (torch.nn.functional.conv2d is torch.conv2d). */
-export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, stride: number | number[] = 1, padding: number | number[] = 0, dilation: number | number[] = 1, groups = 1): Tensor {
-  return (C as unknown as Record<string, (...a: unknown[]) => Tensor>).conv2d!(x, weight, bias, stride, padding, dilation, groups);
-}
-
-export const convTranspose2d = defineFunction("coil.nn.functional.convTranspose2d", (x: Tensor, weight: Tensor, bias: Tensor | null = null,
-  stride: number | number[] = 1, padding: number | number[] = 0, outputPadding: number | number[] = 0, groups = 1, dilation: number | number[] = 1): Tensor =>
-  T(op("convTranspose2d", "convolution.default")(x, weight, bias, pair(stride, "convTranspose2d stride"), pair(padding, "convTranspose2d padding"),
-    pair(dilation, "convTranspose2d dilation"), true, pair(outputPadding, "convTranspose2d outputPadding"), groups)));
+/** F.conv1d / F.conv2d / F.convTranspose2d are coil.conv1d / coil.conv2d / coil.convTranspose2d themselves
+ *  (in PyTorch, torch.nn.functional.conv2d is torch.conv2d), so captured graphs show the same target. */
+export const conv1d = C.conv1d;
+export const conv2d = C.conv2d;
+export const convTranspose2d = C.convTranspose2d;
 
 export interface MaxPoolOptions { stride?: number | number[] | null; padding?: number | number[]; dilation?: number | number[]; ceilMode?: boolean }
 export const maxPool2d = defineFunction("coil.nn.functional.maxPool2d", (x: Tensor, kernelSize: number | number[], opts: MaxPoolOptions = {}): Tensor => {

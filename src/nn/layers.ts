@@ -149,10 +149,10 @@ export class Sequential extends Module {
     return [...this._modules.values()][k]!;
   }
   append(m: Module): this { this.addModule(String(this._modules.size), m); return this; }
-  override forward(x: unknown): unknown {
-    let y = x;
+  override forward(x: Tensor): Tensor {
+    let y: unknown = x;
     for (const m of this._modules.values()) if (m) y = m.call(y);
-    return y;
+    return y as Tensor;
   }
   [Symbol.iterator](): Iterator<Module> { return ([...this._modules.values()].filter(Boolean) as Module[])[Symbol.iterator](); }
 }

@@ -52,7 +52,7 @@ test("reassigning a field replaces the registered parameter", () => {
   const w = new nn.Parameter(Tensor.fromValues([1, 2, 3, 4], [2, 2], "float32"));
   m.weight = w;
   assert.equal([...m.parameters()][0], w);
-  assert.throws(() => m.registerParameter("x", Tensor.fromValues([1], [1]) as nn.Parameter), /plain Tensor/);
+  assert.throws(() => m.registerParameter("x", Tensor.fromValues([1], [1]) as coil.nn.Parameter), /plain Tensor/);
   assert.throws(() => m.registerBuffer("a.b", null), /without '\.'/);
 });
 
@@ -204,9 +204,13 @@ test("nn.functional functions are capture targets of their own", () => {
   const mode: TorchFunctionMode = { handle: (_kind, target, _args, impl) => { seen.push(target); return impl(); } };
   const x = Tensor.fromValues([-1, 2], [1, 2], "float32");
   const lin = new nn.Linear(2, 2);
-  withTorchFunctionMode(mode, () => { F.relu(x); lin.call(x); });
+  const conv = new nn.Conv2d(1, 1, 1);
+  const img = Tensor.fromValues([1, 2, 3, 4], [1, 1, 2, 2], "float32");
+  withTorchFunctionMode(mode, () => { F.relu(x); lin.call(x); conv.call(img); F.conv2d(img, conv.weight); });
   assert.equal(seen[0], F.relu);
   assert.equal(String(seen[0]), "coil.nn.functional.relu");
   assert.equal(seen[1], F.linear);
-  assert.equal(seen.length, 2, "nested calls inside F functions are not recorded");
+  assert.equal(seen[2], coil.conv2d, "Conv2d.forward calls coil.conv2d");
+  assert.equal(seen[3], coil.conv2d, "F.conv2d is coil.conv2d");
+  assert.equal(seen.length, 4, "nested calls inside F functions are not recorded");
 });
