@@ -82,19 +82,25 @@ function isModuleLike(x: unknown): x is ModuleLike {
   return typeof x === "object" && x !== null && typeof (x as { forward?: unknown }).forward === "function";
 }
 
-/** Parameters and buffers of a module-like object, in a stable order (namedParameters/namedBuffers, then own tensor fields). */
+/**
+ * Parameters and buffers of a module-like object, in a stable order: `namedParameters()` and
+ * `namedBuffers()` when the object has them (nn.Module), else the tensors in its own fields (walked).
+ */
 export function moduleParams(mod: object): ParamEntry[] {
   const out: ParamEntry[] = [];
   const seen = new Set<Tensor>();
   const add = (name: string, t: unknown): void => {
     if (t instanceof Tensor && !seen.has(t)) { seen.add(t); out.push({ name, tensor: t }); }
   };
+  let described = false;
   for (const method of ["namedParameters", "namedBuffers"]) {
     const m = (mod as Record<string, unknown>)[method];
     if (typeof m === "function") {
+      described = true;
       for (const pair of m.call(mod) as Iterable<[string, unknown]>) add(pair[0], pair[1]);
     }
   }
+  if (described) return out;
   const visited = new Set<unknown>([mod]);
   const walk = (obj: object, prefix: string, depth: number): void => {
     if (depth > 16) return;
@@ -109,6 +115,14 @@ export function moduleParams(mod: object): ParamEntry[] {
   };
   walk(mod, "", 0);
   return out;
+}
+
+/** Training flags of a module and its submodules ("train,eval,..."), which change what forward does. */
+export function moduleState(mod: object): string {
+  const m = mod as { training?: unknown; namedModules?: () => Iterable<[string, { training?: unknown }]> };
+  const flag = (x: { training?: unknown }): string => (x.training === true ? "train" : x.training === false ? "eval" : "-");
+  if (typeof m.namedModules === "function") return [...m.namedModules()].map(([, sub]) => flag(sub)).join(",");
+  return flag(m);
 }
 
 /** get_attr target of a module parameter: conv.weight -> L__self___conv_weight. */
@@ -168,10 +182,11 @@ export function compile(fnOrModule: unknown, opts?: CompileOptions): AnyFn {
     if (activeTorchFunctionMode() instanceof Tracer) return target(...args);
     if (myEpoch !== epoch) { entries = []; myEpoch = epoch; warnedLimit = false; }
     const params = mod ? moduleParams(mod) : [];
+    const state = mod ? moduleState(mod) : "";
     let lastReason = "";
     for (const e of entries) {
       const leaves: Tensor[] = [];
-      const reason = e.guards.check(args, params, leaves);
+      const reason = e.guards.check(args, params, leaves, state);
       if (reason === null) return runEntry(e, args, leaves);
       lastReason ||= reason;
     }
@@ -183,16 +198,16 @@ export function compile(fnOrModule: unknown, opts?: CompileOptions): AnyFn {
       }
       return runEager(args);
     }
-    return captureAndRun(args, params);
+    return captureAndRun(args, params, state);
   };
 
-  const captureAndRun = (args: unknown[], params: ParamEntry[]): unknown => {
+  const captureAndRun = (args: unknown[], params: ParamEntry[], state: string): unknown => {
     bump("frames", "total");
     const argPaths = leafNames(args, paramInfo);
     const leafList: TensorLeaf[] = [];
     const specs: TreeSpec[] = args.map((a, i) => flatten(a, argPaths[i]!, leafList));
     const leaves = leafList.map((l) => l.tensor);
-    const guards = new Guards(argPaths, specs, leaves, leafList.map((l) => l.path), params, dynamoConfig.guardParameterVersions);
+    const guards = new Guards(argPaths, specs, leaves, leafList.map((l) => l.path), params, dynamoConfig.guardParameterVersions, state);
     const { inputs, fakes } = fakeInputs(leaves, leafList.map((l) => sourceName(l.path)));
     const fakeOf = new Map<Tensor, Tensor>(leaves.map((t, i) => [t, fakes[i]!]));
     const fakeArgs = args.map((a) => mapTensors(a, (t) => fakeOf.get(t)!));

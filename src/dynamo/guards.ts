@@ -60,6 +60,8 @@ export class Guards {
     leafPaths: PathKey[][],
     params: readonly ParamEntry[],
     private readonly checkVersions: boolean,
+    /** Module state the trace depended on (training flags of every submodule), as a string. */
+    private readonly moduleState: string = "",
   ) {
     this.checks = leaves.map(tensorCheck);
     this.leafPaths = leafPaths;
@@ -72,7 +74,7 @@ export class Guards {
    * The first failing guard as a message (`L['x'].dtype == float32 (now bfloat16)`), or null when the
    * entry can be reused. On success the flat tensor leaves are written to `leavesOut`.
    */
-  check(args: readonly unknown[], params: readonly ParamEntry[], leavesOut: Tensor[]): string | null {
+  check(args: readonly unknown[], params: readonly ParamEntry[], leavesOut: Tensor[], moduleState = ""): string | null {
     if (args.length !== this.specs.length) return `len(args) == ${this.specs.length} (now ${args.length})`;
     const leaves: Tensor[] = [];
     for (let i = 0; i < args.length; i++) {
@@ -88,6 +90,7 @@ export class Guards {
       if (al[i] !== this.aliases[i]) return `aliasing of ${sourceExpr(this.leafPaths[i]!)} with the other inputs changed`;
     }
     if (isGradEnabled() !== this.gradEnabled) return `grad mode == ${this.gradEnabled ? "enabled" : "disabled"} (now ${isGradEnabled() ? "enabled" : "disabled"})`;
+    if (moduleState !== this.moduleState) return `L['self'] training/eval mode of its submodules == ${this.moduleState} (now ${moduleState})`;
     if (params.length !== this.params.length) return `number of module parameters/buffers == ${this.params.length} (now ${params.length})`;
     for (let i = 0; i < params.length; i++) {
       const want = this.params[i]!;

@@ -282,3 +282,60 @@ test("tensors the function closes over become get_attr constants; module call() 
   assert.equal(hooks, 1, "call() ran during capture");
   assert.deepEqual(nodes(seen[1]!.gm).filter((n) => n.op === "get_attr").map((n) => n.target), ["L__self___scale"]);
 });
+
+// The pre_grad graphs PyTorch 2.11 prints for the seed cases (/work/shared/reference/pytorch-2.11-hook-graphs.txt),
+// with coil's names for the Tensor type and functions (torch.Tensor -> coil.Tensor, torch.mm -> coil.mm).
+test("printed graphs match PyTorch's pre_grad graphs for the seed cases", () => {
+  const { seen, backend } = recordingBackend();
+  const chain = (x: Tensor) => x.cos().cos().cos().sum();
+  const inp = coil.randn(8, { requiresGrad: true });
+  const r = coil.compile(chain, { backend })(inp);
+  assert.equal(r.requiresGrad, true);
+  assert.equal(seen[0]!.gm.graph.toString().trim(), [
+    "graph():",
+    "    %l_x_ : coil.Tensor [num_users=1] = placeholder[target=L_x_]",
+    "    %cos : [num_users=1] = call_method[target=cos](args = (%l_x_,), kwargs = {})",
+    "    %cos_1 : [num_users=1] = call_method[target=cos](args = (%cos,), kwargs = {})",
+    "    %cos_2 : [num_users=1] = call_method[target=cos](args = (%cos_1,), kwargs = {})",
+    "    %sum_1 : [num_users=1] = call_method[target=sum](args = (%cos_2,), kwargs = {})",
+    "    return (sum_1,)",
+  ].join("\n"));
+  assert.deepEqual(exampleOf([...seen[0]!.gm.graph.nodes].find((n) => n.name === "sum_1")!).shape, []);
+  assert.equal(exampleOf([...seen[0]!.gm.graph.nodes][0]!).requiresGrad, true);
+
+  const mmList = (W: Tensor, seqs: Tensor[]) => seqs.map((s) => coil.mm(s, W));
+  const w0 = coil.randn(16, 16, { dtype: "bfloat16" });
+  coil.compile(mmList, { backend })(w0, [4, 8, 5, 3].map((n) => coil.randn(n, 16, { dtype: "bfloat16" })));
+  assert.equal(seen[1]!.gm.graph.toString().trim(), [
+    "graph():",
+    "    %l_seqs_0_ : coil.Tensor [num_users=1] = placeholder[target=L_seqs_0_]",
+    "    %l_w_ : coil.Tensor [num_users=4] = placeholder[target=L_W_]",
+    "    %l_seqs_1_ : coil.Tensor [num_users=1] = placeholder[target=L_seqs_1_]",
+    "    %l_seqs_2_ : coil.Tensor [num_users=1] = placeholder[target=L_seqs_2_]",
+    "    %l_seqs_3_ : coil.Tensor [num_users=1] = placeholder[target=L_seqs_3_]",
+    "    %mm : [num_users=1] = call_function[target=coil.mm](args = (%l_seqs_0_, %l_w_), kwargs = {})",
+    "    %mm_1 : [num_users=1] = call_function[target=coil.mm](args = (%l_seqs_1_, %l_w_), kwargs = {})",
+    "    %mm_2 : [num_users=1] = call_function[target=coil.mm](args = (%l_seqs_2_, %l_w_), kwargs = {})",
+    "    %mm_3 : [num_users=1] = call_function[target=coil.mm](args = (%l_seqs_3_, %l_w_), kwargs = {})",
+    "    return (mm, mm_1, mm_2, mm_3)",
+  ].join("\n"));
+});
+
+test("nn modules: conv + relu captured like Dynamo; train/eval switches recompile", () => {
+  const { seen, backend } = recordingBackend();
+  const m = new coil.nn.Sequential(new coil.nn.Conv2d(3, 4, 3, { padding: 1 }), new coil.nn.ReLU());
+  m.eval();
+  const cm = coil.compile(m, { backend });
+  const inp = coil.randn(1, 3, 6, 6);
+  close(cm(inp), m.call(inp), 1e-5);
+  const ns = nodes(seen[0]!.gm);
+  assert.deepEqual(ns.map((n) => n.op), ["placeholder", "get_attr", "get_attr", "call_function", "call_function", "output"]);
+  assert.deepEqual(ns.filter((n) => n.op === "get_attr").map((n) => n.target), ["L__self___0_weight", "L__self___0_bias"]);
+  assert.equal(ns[3]!.name, "conv2d");
+  assert.deepEqual(exampleOf(ns[3]!).shape, [1, 4, 6, 6]);
+  cm(inp);
+  assert.equal(seen.length, 1);
+  m.train();
+  cm(inp);
+  assert.equal(seen.length, 2, "training flag is guarded");
+});
