@@ -13,3 +13,5 @@ export type {
 export * from "./inductor/pattern_matcher/index.js";
 export { lowerings, registerLowering, LoweringTable } from "./inductor/lowering_table.js";
 export type { LoweringFn, LoweringTarget } from "./inductor/lowering_table.js";
+export { registerBackendForDevice, getCustomBackendPassForDevice, getBackendForDevice, patchInductorBackend, type DeviceBackend, type BackendPass } from "./inductor/backend_registry.js";
+export { compileFx, postGradAndCodegen, devicesInGraph } from "./inductor/compile_fx.js";
