@@ -178,3 +178,13 @@ test("a compiled function called inside another compiled function is inlined", (
   assert.equal(state.compiles, 1);
   assert.equal(counters.stats.calls_captured, 2);
 });
+
+test("ops whose output shape depends on data (bool-mask indexing) are graph breaks", () => {
+  const f = (x: Tensor, mask: Tensor) => coil.index(x, [mask]).cos();
+  const x = coil.randn(4);
+  const mask = coil.tensor([true, false, true, true]);
+  assert.throws(() => coil.compile(f, { fullgraph: true })(x, mask), /coil\.index\(\).*guards\.test\.ts/);
+  const r = coil.compile(f)(x, mask);
+  assert.deepEqual(vals(r), vals(f(x, mask)));
+  assert.equal(counters.graph_break["data-dependent operation coil.index()"], 1);
+});
