@@ -2,7 +2,8 @@
 // stats in place, like PyTorch), native_group_norm and their *_backward ops (the derivatives Inductor sees).
 // In: input, optional affine weight/bias, stats, eps. Out: OpDefs returning (out, mean, rstd/invstd).
 
-import type { Tensor } from "../tensor/tensor.js";
+import { Tensor } from "../tensor/tensor.js";
+import { isHalfLike } from "../tensor/dtype.js";
 import { fmtShape, numel } from "../tensor/shape.js";
 import type { OpFamily, Args, TensorMeta, GradCtx } from "./registry.js";
 import { fromFloat64, copyInto } from "./kernels/elementwise.js";
@@ -46,25 +47,32 @@ function layerNormDims(op: string, a: Args): { M: number; N: number; statShape: 
 function layerNormKernel(a: Args): Tensor[] {
   const { M, N, statShape } = layerNormDims("native_layer_norm", a);
   const x = a.input as Tensor;
-  const X = readContiguous(x), W = vals(a.weight), B = vals(a.bias);
-  const out = new Float64Array(X.length), mean = new Float64Array(M), rstd = new Float64Array(M);
+  // Contiguous float32/float64 inputs are read (and the output written) in place, without float64 copies.
+  const direct = x.isContiguous() && !isHalfLike(x.dtype);
+  const X = direct ? x.data() : readContiguous(x), xo = direct ? x.offset : 0;
+  const W = vals(a.weight), B = vals(a.bias);
+  const outT = direct ? Tensor.empty(x.shape, x.dtype) : null;
+  const out = outT ? outT.data() : new Float64Array(X.length);
+  const mean = new Float64Array(M), rstd = new Float64Array(M);
   for (let i = 0; i < M; i++) {
-    const o = i * N;
+    const o = i * N, xb = xo + o;
     let s = 0;
-    for (let j = 0; j < N; j++) s += X[o + j]!;
+    for (let j = 0; j < N; j++) s += X[xb + j]!;
     const mu = s / N;
     let ss = 0;
-    for (let j = 0; j < N; j++) { const d = X[o + j]! - mu; ss += d * d; }
+    for (let j = 0; j < N; j++) { const d = X[xb + j]! - mu; ss += d * d; }
     const r = 1 / Math.sqrt(ss / N + a.eps);
     mean[i] = mu; rstd[i] = r;
-    for (let j = 0; j < N; j++) {
-      let v = (X[o + j]! - mu) * r;
+    if (W && B) for (let j = 0; j < N; j++) out[o + j] = (X[xb + j]! - mu) * r * W[j]! + B[j]!;
+    else for (let j = 0; j < N; j++) {
+      let v = (X[xb + j]! - mu) * r;
       if (W) v *= W[j]!;
       if (B) v += B[j]!;
       out[o + j] = v;
     }
   }
-  return [fromFloat64(out, x.shape, x.dtype), fromFloat64(mean, statShape, x.dtype), fromFloat64(rstd, statShape, x.dtype)];
+  const y = outT ?? fromFloat64(out as Float64Array, x.shape, x.dtype);
+  return [y, fromFloat64(mean, statShape, x.dtype), fromFloat64(rstd, statShape, x.dtype)];
 }
 
 function layerNormBackwardKernel(a: Args): Tensor[] {

@@ -1,7 +1,7 @@
 // ops/scan_ops: ops that work along one dim: cumsum, cumprod, _softmax/_log_softmax (+ their
 // _backward_data ops, which Inductor sees), sort and topk. In: tensors and a dim. Out: OpDefs.
 
-import type { Tensor } from "../tensor/tensor.js";
+import { Tensor } from "../tensor/tensor.js";
 import { int64, float32, dtypeOf, isHalfLike, type DType } from "../tensor/dtype.js";
 import { wrapDim, fmtShape } from "../tensor/shape.js";
 import type { OpFamily, Args, TensorMeta } from "./registry.js";
@@ -56,6 +56,32 @@ function softmaxDtype(op: string, a: Args): DType {
   return a.self.dtype;
 }
 
+/** Contiguous float32/float64 input, softmax over the last dim: work on the storage directly. */
+function softmaxLastDimFast(x: Tensor, dim: number, outDtype: DType, log: boolean): Tensor | null {
+  if (!x.isContiguous() || isHalfLike(x.dtype) || outDtype !== x.dtype || (x.ndim > 0 && dim !== x.ndim - 1)) return null;
+  const n = x.ndim === 0 ? 1 : x.shape[x.ndim - 1]!;
+  const rows = n === 0 ? 0 : x.numel() / n;
+  const out = Tensor.empty(x.shape, x.dtype);
+  const src = x.data(), dst = out.data(), off = x.offset;
+  for (let r = 0; r < rows; r++) {
+    const b = off + r * n, ob = r * n;
+    let mx = -Infinity;
+    for (let i = 0; i < n; i++) { const v = src[b + i]!; if (v > mx || v !== v) mx = v; }
+    if (mx === -Infinity) mx = 0;
+    let s = 0;
+    if (log) {
+      for (let i = 0; i < n; i++) s += Math.exp(src[b + i]! - mx);
+      const ls = Math.log(s) + mx;
+      for (let i = 0; i < n; i++) dst[ob + i] = src[b + i]! - ls;
+    } else {
+      for (let i = 0; i < n; i++) { const e = Math.exp(src[b + i]! - mx); dst[ob + i] = e; s += e; }
+      const inv = 1 / s;
+      for (let i = 0; i < n; i++) dst[ob + i] = dst[ob + i]! * inv;
+    }
+  }
+  return out;
+}
+
 function softmaxOp(log: boolean) {
   const name = log ? "_log_softmax" : "_softmax";
   const m = (a: Args): TensorMeta => {
@@ -67,6 +93,8 @@ function softmaxOp(log: boolean) {
     meta: m,
     kernel: (a: Args) => {
       const mm = m(a);
+      const fast = softmaxLastDimFast(a.self, wdim(name, a.dim, a.self), mm.dtype, log);
+      if (fast) return fast;
       const out = mapLines(a.self, wdim(name, a.dim, a.self), (b, n) => {
         let mx = -Infinity;
         for (let i = 0; i < n; i++) { const v = b[i]!; if (v > mx || v !== v) mx = v; }
