@@ -5,6 +5,7 @@
 
 import { Tensor } from "../tensor/tensor.js";
 import { activeTorchFunctionMode } from "../frontend/torch_function.js";
+import { stage } from "../ops/dispatch.js";
 import { GraphModule } from "../fx/index.js";
 import { bump } from "../utils/counters.js";
 import { log } from "../utils/logging.js";
@@ -214,10 +215,13 @@ export function compile(fnOrModule: unknown, opts?: CompileOptions): AnyFn {
     const tracer = new Tracer(inputs, new Map(params.map((p) => [p.tensor, paramTarget(p.name)])));
 
     let capture;
+    const prevStage = stage.current;
+    stage.current = "capture";
     try {
       const result = tracer.trace(() => target(...fakeArgs));
       capture = tracer.finish(result);
     } catch (e) {
+      stage.current = prevStage;
       const brk = e instanceof GraphBreak ? e
         : isDataAccessError(e) ? new GraphBreak(`data-dependent operation ${dataOpName(e as Error)}`, userFrame((e as Error).stack), e)
         : null;
@@ -232,6 +236,7 @@ export function compile(fnOrModule: unknown, opts?: CompileOptions): AnyFn {
       return runEager(args);
     }
 
+    stage.current = prevStage;
     bump("frames", "ok");
     if (capture.callCount === 0) {
       // Nothing to compile (e.g. the function returns its input): run it as is, like Dynamo.

@@ -150,7 +150,8 @@ test("raw data access and tolist on traced tensors are graph breaks too", () => 
 
 test("user errors inside the function propagate unchanged", () => {
   const cf = coil.compile((a: Tensor, b: Tensor) => coil.mm(a, b));
-  assert.throws(() => cf(coil.randn(2, 3), coil.randn(4, 5)), /mm/);
+  assert.throws(() => cf(coil.randn(2, 3), coil.randn(4, 5)), /mm.*\(2x3 and 4x5\)[\s\S]*stage: capture/);
+  assert.throws(() => coil.randn(2).cos().mm(coil.randn(3, 3)), /stage: eager/, "the stage label is restored");
 });
 
 test("compile() argument errors", () => {
