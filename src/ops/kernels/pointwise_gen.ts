@@ -42,9 +42,8 @@ export function rint(x: number): number {
   if (!Number.isFinite(x)) return x;
   const f = Math.floor(x);
   const d = x - f;
-  if (d > 0.5) return f + 1;
-  if (d < 0.5) return f === 0 && x < 0 ? -0 : f;
-  return f % 2 === 0 ? f : f + 1;
+  const r = d > 0.5 ? f + 1 : d < 0.5 ? f : f % 2 === 0 ? f : f + 1;
+  return r === 0 && x < 0 ? -0 : r;
 }
 
 /** PyTorch's div_floor_floating. */
@@ -120,13 +119,24 @@ function writeExpr(v: string, d: DType): string {
   }
 }
 
-function build(e: PwExpr, inDtypes: DType[], outDtype: DType, compute: DType | null): Kernel {
+function build(e: PwExpr, inDtypes: DType[], outDtype: DType, compute: DType | null, flat: string | null): Kernel {
   const n = inDtypes.length;
   const L: string[] = [];
   L.push("const F32 = new Float32Array(1), U32 = new Uint32Array(F32.buffer);");
   L.push("return function kernel(out, outOff, outSt, shape, xs, offs, sts, p) {");
   L.push("const p0 = p[0], p1 = p[1], p2 = p[2], p3 = p[3];");
   for (let k = 0; k < n; k++) L.push(`const X${k} = xs[${k}], S${k} = sts[${k}];`);
+  if (flat !== null) {
+    // Fast path: one dense loop; inputs are contiguous ("1") or broadcast scalars ("0", read once).
+    L.push("const len = shape.length ? shape[0] : 1;");
+    inDtypes.forEach((d, k) => { if (flat[k] === "0") L.push(`const ${VARS[k]} = ${readExpr(`X${k}`, `offs[${k}]`, d, compute)};`); });
+    inDtypes.forEach((_, k) => { if (flat[k] === "1") L.push(`const o${k} = offs[${k}] - outOff;`); });
+    L.push("for (let j = outOff, end = outOff + len; j < end; j++) {");
+    inDtypes.forEach((d, k) => { if (flat[k] === "1") L.push(`const ${VARS[k]} = ${readExpr(`X${k}`, `j + o${k}`, d, compute)};`); });
+    L.push(`out[j] = ${writeExpr(`(${e.expr})`, outDtype)};`);
+    L.push("}};");
+    return new Function("H", L.join("\n"))(H) as Kernel;
+  }
   L.push("const nd = shape.length; const inner = nd ? shape[nd - 1] : 1;");
   L.push("const oi = nd ? outSt[nd - 1] : 1;");
   for (let k = 0; k < n; k++) L.push(`const is${k} = nd ? S${k}[nd - 1] : 0; let b${k} = offs[${k}];`);
@@ -146,10 +156,10 @@ function build(e: PwExpr, inDtypes: DType[], outDtype: DType, compute: DType | n
   return new Function("H", L.join("\n"))(H) as Kernel;
 }
 
-function getKernel(e: PwExpr, inDtypes: DType[], outDtype: DType, compute: DType | null): Kernel {
-  const key = `${e.key}|${e.expr}|${inDtypes.map((d) => d.name).join(",")}|${outDtype.name}|${compute?.name ?? ""}`;
+function getKernel(e: PwExpr, inDtypes: DType[], outDtype: DType, compute: DType | null, flat: string | null): Kernel {
+  const key = `${e.key}|${e.expr}|${inDtypes.map((d) => d.name).join(",")}|${outDtype.name}|${compute?.name ?? ""}|${flat ?? "strided"}`;
   let k = cache.get(key);
-  if (!k) { k = build(e, inDtypes, outDtype, compute); cache.set(key, k); }
+  if (!k) { k = build(e, inDtypes, outDtype, compute, flat); cache.set(key, k); }
   return k;
 }
 
@@ -190,7 +200,11 @@ export function pointwise(op: string, e: PwExpr, inputs: Tensor[], outDtype: DTy
   if (numel(shape) === 0) return out;
   const strides = inputs.map((t) => broadcastStrides(t.shape, t.strides, shape));
   const all = coalesce(shape.slice(), [out.strides.slice(), ...strides]);
-  const k = getKernel(e, inputs.map((t) => t.dtype), out.dtype, opts.compute ?? null);
+  const nd = all.shape.length;
+  const inner = (st: number[]) => (nd === 0 ? 1 : st[nd - 1]!);
+  const flat = nd <= 1 && inner(all.strides[0]!) === 1 && all.strides.slice(1).every((st) => inner(st) <= 1 && inner(st) >= 0)
+    ? all.strides.slice(1).map((st) => (nd === 0 ? "1" : String(inner(st)))).join("") : null;
+  const k = getKernel(e, inputs.map((t) => t.dtype), out.dtype, opts.compute ?? null, flat);
   k(out.data(op), out.offset, Int32Array.from(all.strides[0]!), Int32Array.from(all.shape),
     inputs.map((t) => t.data(op)), Int32Array.from(inputs.map((t) => t.offset)),
     all.strides.slice(1).map((s) => Int32Array.from(s)), opts.params ?? []);
