@@ -181,7 +181,7 @@ function gradcheck(name: string, f: (x: Tensor) => Tensor, x0: Tensor): void {
   const x = x0.detach(); x.requiresGrad = true;
   const y = f(x);
   coil.manualSeed(99);
-  const go = coil.randn(y.shape, { dtype: "float64" });
+  const go = coil.randn([...y.shape], { dtype: "float64" });
   const [g] = grad([y], [x], [go]);
   const analytic = arr(g!);
   const base = arr(x0);
