@@ -259,10 +259,14 @@ export class Graph {
     return result;
   }
 
-  /** Copy every node of `other` except its output into this graph; returns the mapped output value. */
+  /**
+   * Copy every node of `other` except its output into this graph (nodes already in valMap, e.g.
+   * placeholders bound to existing values, are not copied); returns the mapped output value.
+   */
   graphCopy(other: Graph, valMap: Map<Node, Node> = new Map()): Argument {
     let out: Argument = undefined;
     for (const n of other.nodes) {
+      if (valMap.has(n)) continue;
       if (n.op === "output") {
         out = mapArg(n.args[0], (x) => valMap.get(x)!);
         continue;

@@ -17,7 +17,7 @@ export type Argument =
 const TUPLE = Symbol("fx.tuple");
 
 /** Make a tuple (printed `(a, b)` like Python's; generated code and the interpreter see an array). */
-export function tuple<T>(...items: T[]): T[] {
+export function tuple(...items: Argument[]): Argument[] {
   Object.defineProperty(items, TUPLE, { value: true });
   return items;
 }
