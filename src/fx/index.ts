@@ -8,5 +8,6 @@ export { Namespace, snakeCase, sanitize, isIdentifier, RESERVED_NAMES } from "./
 export { generateCode, compileCode, getitem, type GeneratedCode } from "./codegen.js";
 export { GraphModule } from "./graph_module.js";
 export { Interpreter, Transformer, callModuleObject, wrapNodeError } from "./interpreter.js";
-export { symbolicTrace, Tracer, TraceError, isFxProxy, proxyNode, getattr, parameterNames, type TraceOptions } from "./tracer.js";
+export { symbolicTrace, Tracer, TraceError, isFxProxy, proxyNode, getattr, type TraceOptions } from "./tracer.js";
 export { replacePattern, type Match } from "./subgraph_rewriter.js";
+export { parseParams, parameterNames, type ParamInfo } from "./param_names.js";

@@ -13,6 +13,7 @@ import { Node, isPlainObject, tuple, isTuple, type Argument } from "./node.js";
 import { Graph } from "./graph.js";
 import { GraphModule } from "./graph_module.js";
 import { getitem } from "./codegen.js";
+import { parameterNames } from "./param_names.js";
 
 export class TraceError extends Error {
   override name = "TraceError";
@@ -193,33 +194,6 @@ export class Tracer {
     this.graph.output(this.toArg(result));
     return this.graph;
   }
-}
-
-/** Parameter names of a function, from its source (destructured params become arg<i>). */
-export function parameterNames(fn: (...a: unknown[]) => unknown): string[] {
-  const src = Function.prototype.toString.call(fn);
-  const arrow1 = /^\s*(?:async\s+)?([A-Za-z_$][\w$]*)\s*=>/.exec(src);
-  if (arrow1) return [arrow1[1]!];
-  const open = src.indexOf("(");
-  if (open < 0) return [];
-  let depth = 0, i = open, cur = "";
-  const parts: string[] = [];
-  for (; i < src.length; i++) {
-    const c = src[i]!;
-    if (c === "(" || c === "[" || c === "{") { depth++; if (depth === 1 && c === "(") continue; }
-    if (c === ")" || c === "]" || c === "}") { depth--; if (depth === 0) break; }
-    if (c === "," && depth === 1) { parts.push(cur); cur = ""; continue; }
-    cur += c;
-  }
-  if (cur.trim()) parts.push(cur);
-  const names: string[] = [];
-  parts.forEach((p, idx) => {
-    const s = p.trim();
-    if (s.startsWith("...")) return; // rest parameters are not traced
-    const m = /^([A-Za-z_$][\w$]*)/.exec(s);
-    names.push(m ? m[1]! : `arg${idx}`);
-  });
-  return names;
 }
 
 /** Trace a function or a module-like object (`{ forward(x) { ... } }`) into a GraphModule. */

@@ -2,49 +2,21 @@
 // fake tensors under a recording dispatch mode and records every aten op into an fx Graph.
 // In: a function and example inputs (tensors or constants). Out: an aten-level Graph with meta.val.
 
-import { Graph, Node, getitem, type Argument } from "../../fx/index.js";
+import { Graph, Node, getitem, parseParams, type Argument } from "../../fx/index.js";
 import { Tensor } from "../../tensor/tensor.js";
 import { withDispatchMode } from "../../ops/dispatch.js";
 import { unbindArgs } from "../../ops/schema.js";
 import type { Args, KernelResult, OpOverload } from "../../ops/registry.js";
 
-/** Parameter names of a JS function, from its source text (null when they cannot be read, e.g. bound functions). */
+/**
+ * Parameter names for KeywordArgs: the positional names plus a rest parameter's name; null when they
+ * cannot be read (native or bound functions, destructured parameters).
+ */
 export function parameterNames(fn: (...a: never[]) => unknown): string[] | null {
-  let src = Function.prototype.toString.call(fn);
-  if (/\[native code\]/.test(src)) return null;
-  src = src.replace(/\/\*[\s\S]*?\*\//g, "").replace(/\/\/[^\n]*/g, "").trim();
-  const arrow1 = /^(?:async\s+)?([A-Za-z_$][\w$]*)\s*=>/.exec(src);
-  if (arrow1) return [arrow1[1]!];
-  const open = src.indexOf("(");
-  if (open < 0) return null;
-  let depth = 0;
-  let end = -1;
-  for (let i = open; i < src.length; i++) {
-    const c = src[i];
-    if (c === "(" || c === "[" || c === "{") depth++;
-    else if (c === ")" || c === "]" || c === "}") {
-      depth--;
-      if (depth === 0) { end = i; break; }
-    }
-  }
-  if (end < 0) return null;
-  const inner = src.slice(open + 1, end);
-  const parts: string[] = [];
-  let cur = "";
-  depth = 0;
-  for (const c of inner) {
-    if (c === "(" || c === "[" || c === "{") depth++;
-    else if (c === ")" || c === "]" || c === "}") depth--;
-    if (c === "," && depth === 0) { parts.push(cur); cur = ""; } else cur += c;
-  }
-  if (cur.trim()) parts.push(cur);
-  const names: string[] = [];
-  for (const p of parts) {
-    const name = p.split("=")[0]!.replace(/^\s*\.\.\./, "").replace(/:.*$/, "").trim();
-    if (!/^[A-Za-z_$][\w$]*$/.test(name)) return null; // destructuring: no usable name
-    names.push(name);
-  }
-  return names;
+  if (/\[native code\]/.test(Function.prototype.toString.call(fn))) return null;
+  const info = parseParams(fn);
+  if (info.names.some((n) => n === null)) return null;
+  return [...(info.names as string[]), ...(info.rest ? [info.rest] : [])];
 }
 
 function toFake(t: Tensor): Tensor {
