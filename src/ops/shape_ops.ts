@@ -6,7 +6,8 @@
 import { Tensor } from "../tensor/tensor.js";
 import { inferSize, viewStrides, fmtShape, numel, wrapDim, contiguousStrides } from "../tensor/shape.js";
 import type { OpFamily, Args, TensorMeta } from "./registry.js";
-import { readAs, fromFloat64, copyInto } from "./kernels/elementwise.js";
+import { readAs, fromFloat64 } from "./kernels/elementwise.js";
+import { copyInto } from "./pointwise_util.js";
 import { sumToSize } from "./grad_utils.js";
 import { aten } from "./ref.js";
 
