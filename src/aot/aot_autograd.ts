@@ -7,10 +7,10 @@ import { Tensor } from "../tensor/tensor.js";
 import { isGradEnabled, noGrad } from "../autograd/index.js";
 import { Node as AutogradNode, edgeOf } from "../autograd/node.js";
 import { aten } from "../ops/aten.js";
-import { counters } from "../utils/counters.js";
+import { bump } from "../utils/counters.js";
 import { log } from "../utils/logging.js";
 import { stage } from "../ops/dispatch.js";
-import type { Graph, GraphModule, Node } from "../fx/index.js";
+import { Interpreter, type Graph, type GraphModule, type Node } from "../fx/index.js";
 import { traceInference, traceJoint } from "./joint.js";
 import { defaultPartition, type PartitionResult } from "./partitioner.js";
 import type { DecompositionTable } from "./decompositions.js";
@@ -29,7 +29,6 @@ export interface AotOptions {
   decompositions?: DecompositionTable;
   /** Runs on the joint graph (training) or the inference graph before partitioning (the joint hooks). */
   jointGraphPasses?: (graph: Graph, kind: "joint" | "inference") => void;
-  /** Called with the lifted parameters when an inference compile can freeze them (freezing). */
 }
 
 /** Run an fx GraphModule's torch-level graph with get_attr tensors replaced by flat inputs. */
@@ -46,49 +45,17 @@ function liftParams(gm: GraphModule): { params: Tensor[]; names: string[]; run: 
   return { params, names, run };
 }
 
-/** A small interpreter for torch-level graphs (call_function / call_method / get_attr). */
-export function interpretTorchGraph(gm: GraphModule, attrNames: string[], attrValues: unknown[], userArgs: unknown[]): unknown {
-  const env = new Map<Node, unknown>();
-  const load = (a: unknown): unknown => {
-    if (Array.isArray(a)) return a.map(load);
-    if (a && typeof a === "object" && env.has(a as Node)) return env.get(a as Node);
-    if (a && typeof a === "object" && Object.getPrototypeOf(a) === Object.prototype) {
-      return Object.fromEntries(Object.entries(a).map(([k, v]) => [k, load(v)]));
-    }
-    return a;
-  };
-  let i = 0;
-  for (const n of gm.graph.nodes) {
-    switch (n.op) {
-      case "placeholder": env.set(n, userArgs[i++]); break;
-      case "get_attr": {
-        const k = attrNames.indexOf(String(n.target));
-        env.set(n, k >= 0 ? attrValues[k] : gm.getAttr(String(n.target)));
-        break;
-      }
-      case "call_function": {
-        const args = load(n.args) as unknown[];
-        const kwargs = load(n.kwargs) as Record<string, unknown>;
-        const f = n.target as (...a: unknown[]) => unknown;
-        env.set(n, Object.keys(kwargs).length ? f(...args, kwargs) : f(...args));
-        break;
-      }
-      case "call_method": {
-        const [self, ...rest] = load(n.args) as unknown[];
-        const kwargs = load(n.kwargs) as Record<string, unknown>;
-        const m = (self as Record<string, (...a: unknown[]) => unknown>)[String(n.target)]!;
-        env.set(n, Object.keys(kwargs).length ? m.call(self, ...rest, kwargs) : m.call(self, ...rest));
-        break;
-      }
-      case "call_module": {
-        const mod = gm.getAttr(String(n.target)) as { call(...a: unknown[]): unknown };
-        env.set(n, mod.call(...(load(n.args) as unknown[])));
-        break;
-      }
-      case "output": return load(n.args[0]);
-    }
+/** Runs a torch-level graph with fx's Interpreter, reading the lifted get_attr tensors from `attrValues`. */
+class LiftedAttrInterpreter extends Interpreter {
+  constructor(gm: GraphModule, private readonly attrNames: string[], private readonly attrValues: unknown[]) { super(gm); }
+  override getAttr(target: unknown, args: unknown[], kwargs: Record<string, unknown>): unknown {
+    const k = this.attrNames.indexOf(String(target));
+    return k >= 0 ? this.attrValues[k] : super.getAttr(target, args, kwargs);
   }
-  throw new Error("graph has no output node");
+}
+
+export function interpretTorchGraph(gm: GraphModule, attrNames: string[], attrValues: unknown[], userArgs: unknown[]): unknown {
+  return new LiftedAttrInterpreter(gm, attrNames, attrValues).run(...userArgs);
 }
 
 /** Backward node of a compiled function: runs the compiled backward graph. */
@@ -111,17 +78,16 @@ class CompiledFunctionBackward extends AutogradNode {
 /** Build the AOT backend: (gm, exampleInputs) => callable. */
 export function aotAutograd(opts: AotOptions): (gm: GraphModule, exampleInputs: Tensor[]) => (...args: unknown[]) => unknown {
   return (gm, exampleInputs) => {
-    counters.aot_autograd.total = (counters.aot_autograd.total ?? 0) + 1;
+    bump("aot_autograd", "total");
     const { params, run } = liftParams(gm);
-    const userTensors = exampleInputs;
-    const flatExamples = [...params, ...userTensors];
+    const flatExamples = [...params, ...exampleInputs];
     const fnFlat = (...flat: Tensor[]) => run(flat, flat.slice(params.length));
     const needsGrad = isGradEnabled() && flatExamples.some((t) => t.requiresGrad);
     const prevStage = stage.current;
     stage.current = "aot";
     try {
       const result = needsGrad ? compileTraining(opts, fnFlat, flatExamples) : compileInference(opts, fnFlat, flatExamples);
-      counters.aot_autograd.ok = (counters.aot_autograd.ok ?? 0) + 1;
+      bump("aot_autograd", "ok");
       return (...userArgs: unknown[]) => result([...params, ...(userArgs as Tensor[])]);
     } finally {
       stage.current = prevStage;

@@ -7,7 +7,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { withDispatchMode } from "../ops/dispatch.js";
 import { enableGrad, noGrad, grad as autogradGrad } from "../autograd/index.js";
 import { Graph, GraphModule, type Node, type Argument } from "../fx/index.js";
-import { ProxyTensorMode, flattenOutputs, type TraceOptions } from "./make_fx.js";
+import { ProxyTensorMode, flattenOutputs, makeFx, outputArgs, type TraceOptions } from "./make_fx.js";
 
 export interface JointGraph {
   gm: GraphModule;
@@ -26,18 +26,11 @@ function fakeLike(t: Tensor, requiresGrad: boolean): Tensor {
   return f;
 }
 
-/** Trace the inference graph: placeholders arg0_1, arg1_1, ... */
+/** Trace the inference graph (no autograd): placeholders arg0_1, arg1_1, ... */
 export function traceInference(fn: (...a: Tensor[]) => unknown, examples: Tensor[], opts: TraceOptions = {}): { gm: GraphModule; numFwdOutputs: number; mutatedInputIndices: number[] } {
-  const graph = new Graph();
   const fakes = examples.map((t) => fakeLike(t, false));
-  const mode = new ProxyTensorMode(graph, opts.decompositions, new Set(fakes));
-  fakes.forEach((t, i) => { const ph = graph.placeholder(`arg${i}_1`); ph.meta.val = t; mode.nodeOf.set(t, ph); });
-  const outs = flattenOutputs(noGrad(() => withDispatchMode(mode, () => fn(...fakes))));
-  const outArgs: Argument[] = outs.map((o) => (o instanceof Tensor ? mode.nodeFor(o) : (o as Argument)));
-  const mutated: number[] = [];
-  fakes.forEach((t, i) => { const n = mode.mutatedInputs.get(t); if (n) { mutated.push(i); outArgs.push(n); } });
-  graph.output(outArgs);
-  return { gm: new GraphModule(mode.constants, graph), numFwdOutputs: outs.length, mutatedInputIndices: mutated };
+  const traced = noGrad(() => makeFx(fn, fakes, opts));
+  return { gm: traced.gm, numFwdOutputs: traced.numOutputs, mutatedInputIndices: traced.mutatedInputIndices };
 }
 
 /** Trace the joint graph: placeholders primals_1.., tangents_1..; outputs [forward outputs..., input grads...]. */
@@ -64,9 +57,7 @@ export function traceJoint(fn: (...a: Tensor[]) => unknown, examples: Tensor[], 
   if (diffOutputs.length && gradInputs.length) {
     grads = withDispatchMode(mode, () => autogradGrad(diffOutputs.map((i) => outs[i] as Tensor), gradInputs.map((i) => primals[i]!), tangents, { allowUnused: true }));
   }
-  const outArgs: Argument[] = outs.map((o) => (o instanceof Tensor ? mode.nodeFor(o) : (o as Argument)));
-  const mutatedInputIndices: number[] = [];
-  primals.forEach((t, i) => { const n = mode.mutatedInputs.get(t); if (n) { mutatedInputIndices.push(i); outArgs.push(n); } });
+  const { outArgs, mutatedInputIndices } = outputArgs(mode, primals, outs);
   const numFwdOutputs = outArgs.length;
   for (const g of grads) outArgs.push(g ? mode.nodeFor(g) : null);
   graph.output(outArgs);

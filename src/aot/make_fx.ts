@@ -14,8 +14,6 @@ export interface TraceOptions {
   /** Names for the placeholders, in input order (default arg0_1, arg1_1, ...). */
   placeholderNames?: string[];
   decompositions?: DecompositionTable;
-  /** Real tensors the traced code may close over (constants): recorded as get_attr. */
-  constantPrefix?: string;
 }
 
 /** The recording mode. Maps every fake tensor it has seen to the graph node that produced it. */
@@ -112,8 +110,24 @@ export function functionalVariant(op: OpOverload): OpOverload {
 
 export interface TracedGraph {
   gm: GraphModule;
+  /** Number of the traced function's own outputs (mutated inputs follow them in the graph output). */
+  numOutputs: number;
   /** Input tensors (fakes) mutated in place by the traced code, by input index. */
   mutatedInputIndices: number[];
+}
+
+/**
+ * Output arguments for traced results: one per result, then the final value of every mutated graph
+ * input (returned as extra outputs and copied back by the runtime wrapper).
+ */
+export function outputArgs(mode: ProxyTensorMode, inputs: readonly Tensor[], outs: readonly unknown[]): { outArgs: Argument[]; mutatedInputIndices: number[] } {
+  const outArgs: Argument[] = outs.map((o) => (o instanceof Tensor ? mode.nodeFor(o) : (o as Argument)));
+  const mutatedInputIndices: number[] = [];
+  inputs.forEach((t, i) => {
+    const n = mode.mutatedInputs.get(t);
+    if (n) { mutatedInputIndices.push(i); outArgs.push(n); }
+  });
+  return { outArgs, mutatedInputIndices };
 }
 
 /**
@@ -128,18 +142,10 @@ export function makeFx(fn: (...a: Tensor[]) => unknown, inputs: Tensor[], opts: 
     ph.meta.val = t;
     mode.nodeOf.set(t, ph);
   });
-  const result = withDispatchMode(mode, () => fn(...inputs));
-  const outs = flattenOutputs(result);
-  const outArgs: Argument[] = outs.map((o) => (o instanceof Tensor ? mode.nodeFor(o) : (o as Argument)));
-  const mutatedInputIndices: number[] = [];
-  // Mutations of graph inputs are returned as extra outputs and copied back by the runtime wrapper.
-  inputs.forEach((t, i) => {
-    const n = mode.mutatedInputs.get(t);
-    if (n) { mutatedInputIndices.push(i); outArgs.push(n); }
-  });
+  const outs = flattenOutputs(withDispatchMode(mode, () => fn(...inputs)));
+  const { outArgs, mutatedInputIndices } = outputArgs(mode, inputs, outs);
   graph.output(outArgs);
-  const gm = new GraphModule(mode.constants, graph);
-  return { gm, mutatedInputIndices };
+  return { gm: new GraphModule(mode.constants, graph), numOutputs: outs.length, mutatedInputIndices };
 }
 
 export function flattenOutputs(r: unknown): unknown[] {

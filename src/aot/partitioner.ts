@@ -4,7 +4,7 @@
 // recomputed there from the nearest saved value, so only inputs of the graph and the outputs of
 // expensive ops (mm, convolution, reductions, ...) are saved. In: a joint GraphModule. Out: two GraphModules.
 
-import { Graph, GraphModule, type Node, type Argument } from "../fx/index.js";
+import { Graph, GraphModule, Node, type Argument } from "../fx/index.js";
 import { isOpOverload } from "../ops/registry.js";
 
 export interface PartitionResult {
@@ -24,14 +24,13 @@ function inputsOf(n: Node): Node[] {
   return n.allInputNodes;
 }
 
-function ancestors(roots: Node[], stop: (n: Node) => boolean = () => false): Set<Node> {
+function ancestors(roots: Node[]): Set<Node> {
   const seen = new Set<Node>();
   const stack = [...roots];
   while (stack.length) {
     const n = stack.pop()!;
     if (seen.has(n)) continue;
     seen.add(n);
-    if (stop(n)) continue;
     for (const i of inputsOf(n)) stack.push(i);
   }
   return seen;
@@ -54,7 +53,7 @@ function outputNodes(g: Graph): { out: Node; values: Argument[] } {
 }
 
 function nodesIn(v: Argument[]): Node[] {
-  return v.filter((x): x is Node => typeof x === "object" && x !== null && "op" in (x as object) && "graph" in (x as object));
+  return v.filter((x): x is Node => x instanceof Node);
 }
 
 export function defaultPartition(joint: GraphModule, opts: PartitionOptions): PartitionResult {
