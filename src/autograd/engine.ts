@@ -22,9 +22,8 @@ function onesLike(t: Tensor): Tensor {
   return aten.ones_like.default(t) as Tensor;
 }
 
-/** Topologically order the nodes reachable from the roots (dependencies counted). */
-function collect(roots: Edge[]): { order: Node[]; deps: Map<Node, number> } {
-  const deps = new Map<Node, number>();
+/** Topologically order the nodes reachable from the roots (every node before the nodes it feeds). */
+function collect(roots: Edge[]): Node[] {
   const seen = new Set<Node>();
   const order: Node[] = [];
   const stack: { n: Node; i: number }[] = [];
@@ -39,7 +38,6 @@ function collect(roots: Edge[]): { order: Node[]; deps: Map<Node, number> } {
         const e = top.n.nextFunctions[top.i++];
         if (!e) continue;
         const c = e.fn as Node;
-        deps.set(c, (deps.get(c) ?? 0) + 1);
         if (!seen.has(c)) { seen.add(c); stack.push({ n: c, i: 0 }); }
       } else {
         order.push(top.n);
@@ -48,7 +46,7 @@ function collect(roots: Edge[]): { order: Node[]; deps: Map<Node, number> } {
     }
   }
   order.reverse();
-  return { order, deps };
+  return order;
 }
 
 /**
@@ -83,10 +81,8 @@ export function runBackward(outputs: Tensor[], gradOutputs: (Tensor | null)[], o
     list.push(i);
     captureEdges.set(e.fn as Node, list);
   });
-  const { order } = collect(roots);
+  const order = collect(roots);
   const buffers = initial;
-  const inputsOf = new Map<Node, number>();
-  (opts.inputs ?? []).forEach((t) => { if (t.gradFn) inputsOf.set(t.gradFn as Node, t.outputNr); });
   const run = () => {
     for (const node of order) {
       const grads = buffers.get(node);

@@ -9,7 +9,7 @@ import type { GraphModule, Node } from "../fx/index.js";
 import { aotAutograd, defaultPartition, type GraphKind, type CompiledGraph } from "../aot/index.js";
 import { log } from "../utils/logging.js";
 import { config } from "./config.js";
-import { runPass, CustomPartitionerFn, type PartitionerHook } from "./custom_graph_pass.js";
+import { runPass, type PartitionerHook, type PartitionOptions } from "./custom_graph_pass.js";
 import { getCustomBackendPassForDevice, type BackendPass } from "./backend_registry.js";
 import { isGradEnabled } from "../autograd/index.js";
 
@@ -59,12 +59,8 @@ export function postGradAndCodegen(gm: GraphModule, _examples: Tensor[], kind: G
 
 function partitionerFrom(hook: PartitionerHook) {
   if (!hook) return defaultPartition;
-  if (hook instanceof CustomPartitionerFn || (typeof hook === "object" && typeof (hook as CustomPartitionerFn).call === "function")) {
-    const h = hook as CustomPartitionerFn;
-    return (joint: GraphModule, opts: { numFwdOutputs: number }) => ({ ...h.call(joint, opts), savedNames: [] });
-  }
-  const f = hook as (joint: GraphModule, opts: { numFwdOutputs: number }) => { forward: GraphModule; backward: GraphModule };
-  return (joint: GraphModule, opts: { numFwdOutputs: number }) => ({ ...f(joint, opts), savedNames: [] });
+  const split = typeof hook === "function" ? hook : (joint: GraphModule, opts: PartitionOptions) => hook.call(joint, opts);
+  return (joint: GraphModule, opts: PartitionOptions) => ({ ...split(joint, opts), savedNames: [] });
 }
 
 /** The "inductor" backend: (gm, exampleInputs) => callable. */

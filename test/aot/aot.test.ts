@@ -60,3 +60,19 @@ test("counters count aot compiles", () => {
   assert.equal(coil.counters.aot_autograd.total, 1);
   assert.equal(coil.counters.aot_autograd.ok, 1);
 });
+
+test("customPartitionerFn (class or function) replaces the default partitioner", async () => {
+  const { config, CustomPartitionerFn } = await import("../../src/inductor.js");
+  const seen: number[] = [];
+  class CountingPartitioner extends CustomPartitionerFn {
+    call(joint: Parameters<typeof defaultPartition>[0], opts: { numFwdOutputs: number }) { seen.push(opts.numFwdOutputs); return defaultPartition(joint, opts); }
+    uuid() { return "counting"; }
+  }
+  const w = coil.randn(4, { requiresGrad: true, dtype: "float64" });
+  config.patch({ customPartitionerFn: new CountingPartitioner() }, () => (coil.compile((w: coil.Tensor) => w.cos().sum())(w) as coil.Tensor).backward());
+  config.patch({ customPartitionerFn: (j: Parameters<typeof defaultPartition>[0], o: { numFwdOutputs: number }) => { seen.push(-o.numFwdOutputs); return defaultPartition(j, o); } },
+    () => (coil.compile((w: coil.Tensor) => w.sin().sum())(w) as coil.Tensor).backward());
+  assert.deepEqual(seen, [1, -1]);
+  const expected = w.toArray().map((v) => -Math.sin(v) + Math.cos(v));
+  w.grad!.toArray().forEach((g, i) => assert.ok(Math.abs(g - expected[i]!) < 1e-12));
+});
