@@ -9,6 +9,19 @@ import { Tensor } from "../../src/tensor/tensor.js";
 const { nn, optim } = coil;
 const F = nn.functional;
 
+
+/** 30 optimisation steps; returns the loss of each step. */
+function train(opt: { zeroGrad(): void; step(): void }, lossFn: () => Tensor): number[] {
+  const losses: number[] = [];
+  for (let step = 0; step < 30; step++) {
+    opt.zeroGrad();
+    const loss = lossFn();
+    loss.backward();
+    opt.step();
+    losses.push(loss.item());
+  }
+  return losses;
+}
 class MLP extends nn.Module {
   fc1 = new nn.Linear(2, 16);
   fc2 = new nn.Linear(16, 3);
@@ -27,14 +40,7 @@ test("a small MLP learns a 3-class problem (Adam, crossEntropy): loss falls belo
   const x = Tensor.fromValues(xs, [N, 2], "float32"), y = Tensor.fromValues(ys, [N], "int64");
   const model = new MLP();
   const opt = new optim.Adam(model.parameters(), { lr: 0.05 });
-  const losses: number[] = [];
-  for (let step = 0; step < 30; step++) {
-    opt.zeroGrad();
-    const loss = F.crossEntropy(model.call(x), y);
-    loss.backward();
-    opt.step();
-    losses.push(loss.item());
-  }
+  const losses = train(opt, () => F.crossEntropy(model.call(x), y));
   assert.ok(losses.every(Number.isFinite));
   assert.ok(losses[29]! < 0.5 * losses[0]!, `loss ${losses[0]} -> ${losses[29]}`);
 });
@@ -59,14 +65,7 @@ test("a small CNN learns horizontal vs vertical bars (SGD momentum): loss falls 
   const x = Tensor.fromValues(vals, [N, 1, S, S], "float32"), y = Tensor.fromValues(labels, [N], "int64");
   const model = new CNN();
   const opt = new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
-  const losses: number[] = [];
-  for (let step = 0; step < 30; step++) {
-    opt.zeroGrad();
-    const loss = F.crossEntropy(model.call(x), y);
-    loss.backward();
-    opt.step();
-    losses.push(loss.item());
-  }
+  const losses = train(opt, () => F.crossEntropy(model.call(x), y));
   assert.ok(losses[29]! < 0.5 * losses[0]!, `loss ${losses[0]} -> ${losses[29]}`);
   model.eval();
   const pred = model.call(x).toArray();
@@ -81,14 +80,7 @@ test("MSE regression with AdamW and a TransformerEncoderLayer trains", () => {
   const head = new nn.Linear(8, 1);
   const x = coil.randn(4, 5, 8), target = coil.randn(4, 5, 1);
   const opt = new optim.AdamW([...layer.parameters(), ...head.parameters()], { lr: 0.01 });
-  const losses: number[] = [];
-  for (let step = 0; step < 30; step++) {
-    opt.zeroGrad();
-    const loss = F.mseLoss(head.call(layer.call(x)), target);
-    loss.backward();
-    opt.step();
-    losses.push(loss.item());
-  }
+  const losses = train(opt, () => F.mseLoss(head.call(layer.call(x)), target));
   assert.ok(losses[29]! < 0.5 * losses[0]!, `loss ${losses[0]} -> ${losses[29]}`);
 });
 
