@@ -9,7 +9,6 @@ import { Tensor } from "../../src/tensor/tensor.js";
 const { nn, optim } = coil;
 const F = nn.functional;
 
-
 /** 30 optimisation steps; returns the loss of each step. */
 function train(opt: { zeroGrad(): void; step(): void }, lossFn: () => Tensor): number[] {
   const losses: number[] = [];
@@ -22,6 +21,7 @@ function train(opt: { zeroGrad(): void; step(): void }, lossFn: () => Tensor): n
   }
   return losses;
 }
+
 class MLP extends nn.Module {
   fc1 = new nn.Linear(2, 16);
   fc2 = new nn.Linear(16, 3);
