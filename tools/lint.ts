@@ -6,7 +6,7 @@ import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join, relative, dirname, resolve } from "node:path";
 
 /** Stages in pipeline order; a file may import its own stage and any stage listed before it. */
-const ORDER = ["utils", "tensor", "ops", "autograd", "frontend", "nn", "optim", "fx", "dynamo", "aot", "inductor", "platform"];
+const ORDER = ["utils", "wasm", "tensor", "ops", "autograd", "frontend", "nn", "optim", "fx", "dynamo", "aot", "inductor", "platform"];
 /** Exceptions: fx is a foundation that knows nothing of tensors' ops; platform is imported by anyone. */
 const ALWAYS_OK = new Set(["platform"]);
 const MAX_LINES = 700;
