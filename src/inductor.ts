@@ -14,4 +14,5 @@ export * from "./inductor/pattern_matcher/index.js";
 export { lowerings, registerLowering, LoweringTable } from "./inductor/lowering_table.js";
 export type { LoweringFn, LoweringTarget } from "./inductor/lowering_table.js";
 export { registerBackendForDevice, getCustomBackendPassForDevice, getBackendForDevice, patchInductorBackend, type DeviceBackend, type BackendPass } from "./inductor/backend_registry.js";
-export { compileFx, postGradAndCodegen, devicesInGraph } from "./inductor/compile_fx.js";
+export { compileFx, compileFxInner, devicesInGraph } from "./inductor/compile_fx.js";
+export type { CompiledArtifact } from "./inductor/codegen/artifact.js";

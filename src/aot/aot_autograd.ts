@@ -18,7 +18,19 @@ import type { DecompositionTable } from "./decompositions.js";
 export type GraphKind = "inference" | "forward" | "backward" | "joint";
 /** A compiled graph: takes flat tensors, returns flat outputs. */
 export type CompiledGraph = (args: Tensor[]) => unknown[];
-export type GraphCompiler = (gm: GraphModule, exampleInputs: Tensor[], kind: GraphKind) => CompiledGraph;
+/** What a graph compiler learns about the graph it compiles, besides the graph and example inputs. */
+export interface GraphCompileInfo {
+  kind: Exclude<GraphKind, "joint">;
+  /** How many leading flat inputs are lifted module parameters/buffers (0 for backward graphs). */
+  numParams: number;
+  /** Their attribute paths in the captured module (`L__self___fc1_weight`), in input order. */
+  paramNames: string[];
+  /** The lifted tensors themselves (real values at compile time; freezing turns them into constants). */
+  params: Tensor[];
+  /** Indices into the flat inputs of the inputs this graph mutates (written back after each call). */
+  mutatedInputIndices: number[];
+}
+export type GraphCompiler = (gm: GraphModule, exampleInputs: Tensor[], info: GraphCompileInfo) => CompiledGraph;
 export type PartitionFn = (joint: GraphModule, opts: { numFwdOutputs: number }) => PartitionResult;
 
 export interface AotOptions {
@@ -79,14 +91,15 @@ class CompiledFunctionBackward extends AutogradNode {
 export function aotAutograd(opts: AotOptions): (gm: GraphModule, exampleInputs: Tensor[]) => (...args: unknown[]) => unknown {
   return (gm, exampleInputs) => {
     bump("aot_autograd", "total");
-    const { params, run } = liftParams(gm);
+    const { params, names, run } = liftParams(gm);
     const flatExamples = [...params, ...exampleInputs];
     const fnFlat = (...flat: Tensor[]) => run(flat, flat.slice(params.length));
     const needsGrad = isGradEnabled() && flatExamples.some((t) => t.requiresGrad);
     const prevStage = stage.current;
     stage.current = "aot";
     try {
-      const result = needsGrad ? compileTraining(opts, fnFlat, flatExamples) : compileInference(opts, fnFlat, flatExamples);
+      const lifted = { params, names };
+      const result = needsGrad ? compileTraining(opts, fnFlat, flatExamples, lifted) : compileInference(opts, fnFlat, flatExamples, lifted);
       bump("aot_autograd", "ok");
       return (...userArgs: unknown[]) => result([...params, ...(userArgs as Tensor[])]);
     } finally {
@@ -103,13 +116,18 @@ function applyMutations(flat: Tensor[], outs: unknown[], numFwd: number, mutated
   return outs.slice(0, numFwd - mutated.length);
 }
 
-function compileInference(opts: AotOptions, fn: (...a: Tensor[]) => unknown, examples: Tensor[]): (flat: Tensor[]) => unknown {
+interface Lifted { params: Tensor[]; names: string[] }
+
+function compileInference(opts: AotOptions, fn: (...a: Tensor[]) => unknown, examples: Tensor[], lifted: Lifted): (flat: Tensor[]) => unknown {
   const traced = traceInference(fn, examples, { decompositions: opts.decompositions });
   opts.jointGraphPasses?.(traced.gm.graph, "inference");
   traced.gm.recompile();
   log("aot_graphs", () => `===== inference graph =====\n${traced.gm.graph.toString()}`);
   const compiler = opts.inferenceCompiler ?? opts.fwCompiler;
-  const compiled = compiler(traced.gm, examples, "inference");
+  const compiled = compiler(traced.gm, examples, {
+    kind: "inference", numParams: lifted.params.length, paramNames: lifted.names, params: lifted.params,
+    mutatedInputIndices: traced.mutatedInputIndices,
+  });
   return (flat) => {
     const outs = noGrad(() => compiled(flat));
     const res = applyMutations(flat, outs, traced.numFwdOutputs, traced.mutatedInputIndices);
@@ -117,15 +135,18 @@ function compileInference(opts: AotOptions, fn: (...a: Tensor[]) => unknown, exa
   };
 }
 
-function compileTraining(opts: AotOptions, fn: (...a: Tensor[]) => unknown, examples: Tensor[]): (flat: Tensor[]) => unknown {
+function compileTraining(opts: AotOptions, fn: (...a: Tensor[]) => unknown, examples: Tensor[], lifted: Lifted): (flat: Tensor[]) => unknown {
   const joint = traceJoint(fn, examples, { decompositions: opts.decompositions });
   opts.jointGraphPasses?.(joint.gm.graph, "joint");
   joint.gm.recompile();
   log("aot_graphs", () => `===== joint graph =====\n${joint.gm.graph.toString()}`);
   const part = (opts.partitionFn ?? defaultPartition)(joint.gm, { numFwdOutputs: joint.numFwdOutputs });
-  const fw = opts.fwCompiler(part.forward, examples, "forward");
+  const fw = opts.fwCompiler(part.forward, examples, {
+    kind: "forward", numParams: lifted.params.length, paramNames: lifted.names, params: lifted.params,
+    mutatedInputIndices: joint.mutatedInputIndices,
+  });
   const bwExamples = part.backward.graph.nodes.toArray().filter((n: Node) => n.op === "placeholder").map((n: Node) => n.meta.val as Tensor);
-  const bw = (opts.bwCompiler ?? opts.fwCompiler)(part.backward, bwExamples, "backward");
+  const bw = (opts.bwCompiler ?? opts.fwCompiler)(part.backward, bwExamples, { kind: "backward", numParams: 0, paramNames: [], params: [], mutatedInputIndices: [] });
   const numFwd = joint.numFwdOutputs;
   const numUserOuts = numFwd - joint.mutatedInputIndices.length;
   return (flat) => {

@@ -4,5 +4,5 @@
 export { makeFx, ProxyTensorMode, functionalVariant, type TraceOptions, type TracedGraph } from "./make_fx.js";
 export { traceInference, traceJoint, type JointGraph } from "./joint.js";
 export { defaultPartition, isRecomputable, type PartitionResult, type PartitionOptions } from "./partitioner.js";
-export { aotAutograd, interpretTorchGraph, type AotOptions, type GraphCompiler, type CompiledGraph, type GraphKind, type PartitionFn } from "./aot_autograd.js";
+export { aotAutograd, interpretTorchGraph, type AotOptions, type GraphCompiler, type GraphCompileInfo, type CompiledGraph, type GraphKind, type PartitionFn } from "./aot_autograd.js";
 export { defaultDecompositions, type Decomposition, type DecompositionTable } from "./decompositions.js";

@@ -1,0 +1,49 @@
+// inductor/fx_passes/post_grad: the post-grad stage, per forward/backward/inference aten graph:
+// `postGradCustomPrePass`, the built-in post-grad patterns when `config.patternMatcher` is on,
+// `postGradCustomPostPass`, stable topological sort, the custom backend pass of each device present,
+// then DCE and lint. In: a GraphModule and its kind. Out: the module, mutated in place and recompiled.
+
+import { Tensor } from "../../tensor/tensor.js";
+import type { GraphModule } from "../../fx/index.js";
+import { log } from "../../utils/logging.js";
+import { config } from "../config.js";
+import { runPass, type GraphKind } from "../custom_graph_pass.js";
+import { getCustomBackendPassForDevice, type BackendPass } from "../backend_registry.js";
+
+/** Devices of the tensors flowing through a graph (from meta.val / meta.exampleValue). */
+export function devicesInGraph(gm: GraphModule): string[] {
+  const devs = new Set<string>();
+  for (const n of gm.graph.nodes) {
+    const v = (n.meta.val ?? n.meta.exampleValue) as unknown;
+    const vals = Array.isArray(v) ? v : [v];
+    for (const t of vals) if (t instanceof Tensor) devs.add(t.device);
+  }
+  if (devs.size === 0) devs.add("cpu");
+  return [...devs].sort();
+}
+
+function runBackendPass(device: string, pass: BackendPass, gm: GraphModule, kind: GraphKind): void {
+  try {
+    if (typeof pass === "function") pass(gm);
+    else pass.call(gm, { kind, hook: `backend pass (${device})` });
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    const name = typeof pass === "function" ? pass.name || "<anonymous>" : pass.constructor.name;
+    throw new Error(`custom backend pass for device '${device}' ('${name}') failed on the ${kind} graph: ${msg}`, { cause: err });
+  }
+}
+
+export function runPostGradPasses(gm: GraphModule, kind: GraphKind): void {
+  const g = gm.graph;
+  runPass("postGradCustomPrePass", config.postGradCustomPrePass, g, kind);
+  runPass("postGradCustomPostPass", config.postGradCustomPostPass, g, kind);
+  g.stableTopologicalSort();
+  for (const device of devicesInGraph(gm)) {
+    const pass = getCustomBackendPassForDevice(device);
+    if (pass) runBackendPass(device, pass, gm, kind);
+  }
+  if (config.dce) g.eliminateDeadCode();
+  g.lint();
+  gm.recompile();
+  log("post_grad_graphs", () => `===== ${kind} graph after post-grad passes =====\n${g.toString()}`);
+}
