@@ -1,5 +1,6 @@
 // utils/logging: COIL_LOGS artifacts (graph_code, graphs, output_code, ...) like TORCH_LOGS.
-// In: the COIL_LOGS environment variable or setLogs(). Out: whether an artifact is on, and a sink to print to.
+// In: the COIL_LOGS environment variable or setLogs(). Out: whether an artifact is on, a sink to print to,
+// and warnOnce for warnings the user should see once per process.
 
 const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
 
@@ -30,4 +31,26 @@ export function setLogSink(fn: (artifact: string, text: string) => void): (artif
 
 export function readEnv(name: string): string | undefined {
   return env[name];
+}
+
+const warned = new Set<string>();
+let warnSink: (text: string) => void = (text) => console.warn(text);
+
+/**
+ * Print a warning the first time `id` is seen in this process (later calls with the same id are
+ * silent). Returns whether it printed. Used where the user should know once (e.g. an unusable cache).
+ */
+export function warnOnce(id: string, text: string | (() => string)): boolean {
+  if (warned.has(id)) return false;
+  warned.add(id);
+  warnSink(`[coil warning] ${typeof text === "function" ? text() : text}`);
+  return true;
+}
+
+/** Redirect warnings (tests capture them) and forget which were printed. Returns the previous sink. */
+export function setWarnSink(fn: (text: string) => void): (text: string) => void {
+  const prev = warnSink;
+  warnSink = fn;
+  warned.clear();
+  return prev;
 }
