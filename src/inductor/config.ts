@@ -26,8 +26,15 @@ export interface ConfigValues {
   freezing: boolean;
   dce: boolean;
   fxGraphCache: boolean;
+  /** Also keep compiled artifacts on disk (in cacheDir) so later processes reuse them. */
+  fxGraphCacheDisk: boolean;
   /** Where compiled artifacts are cached; null = the platform default. */
   cacheDir: string | null;
+  /** In-memory FX graph cache limits (least recently used entries are evicted beyond either). */
+  fxGraphCacheMemoryMaxEntries: number;
+  fxGraphCacheMemoryMaxBytes: number;
+  /** On-disk FX graph cache limit: after a write, the oldest entries are pruned beyond it (best effort). */
+  fxGraphCacheDiskMaxBytes: number;
   /** Name of a node whose failed pattern matches are explained in the log (and kept in explanations). */
   debugPatternMatcher: string | null;
   cpuBackend: "js";
@@ -42,6 +49,9 @@ const hook = (): KeySpec => ({
   check: isGraphHook, default: () => null, affectsOutput: true, hook: true,
 });
 const bool = (d: boolean, affectsOutput = true): KeySpec => ({ type: "boolean", check: (v) => typeof v === "boolean", default: () => d, affectsOutput });
+const count = (d: number): KeySpec => ({
+  type: "a non-negative integer", check: (v) => typeof v === "number" && Number.isSafeInteger(v) && v >= 0, default: () => d, affectsOutput: false,
+});
 const strOrNull = (d: () => string | null, affectsOutput: boolean): KeySpec => ({
   type: "string or null", check: (v) => v === null || typeof v === "string", default: d, affectsOutput,
 });
@@ -60,7 +70,11 @@ const SPECS: Record<ConfigKey, KeySpec> = {
   freezing: bool(false),
   dce: bool(true),
   fxGraphCache: bool(true, false),
+  fxGraphCacheDisk: bool(true, false),
   cacheDir: strOrNull(() => readEnv("COIL_CACHE_DIR") ?? null, false),
+  fxGraphCacheMemoryMaxEntries: count(1024),
+  fxGraphCacheMemoryMaxBytes: count(256 * 2 ** 20),
+  fxGraphCacheDiskMaxBytes: count(2 ** 30),
   debugPatternMatcher: strOrNull(() => null, false),
   cpuBackend: { type: '"js"', check: (v) => v === "js", default: () => "js", affectsOutput: true },
 };
