@@ -13,6 +13,7 @@ import type { PartitionerHook, PartitionOptions } from "./custom_graph_pass.js";
 import { runPreGradPasses } from "./fx_passes/pre_grad.js";
 import { runJointGraphPasses } from "./fx_passes/joint_graph.js";
 import { runPostGradPasses } from "./fx_passes/post_grad.js";
+import { compileWithFxGraphCache, loadArtifact } from "./codecache/index.js";
 
 export { devicesInGraph } from "./fx_passes/post_grad.js";
 
@@ -25,10 +26,23 @@ function codegenAndLoad(gm: GraphModule, _examples: Tensor[], info: GraphCompile
   };
 }
 
-/** One forward, backward or inference graph: post-grad passes, then code generation. */
+/** Names the code generator in FX graph cache keys: change it whenever codegen's output changes. */
+const CODEGEN_ID = "fx-closure/0";
+
+/**
+ * One forward, backward or inference graph: the FX graph cache lookup (a hit skips the rest), then
+ * post-grad passes and code generation. The cache stores what codegen returns when it is a
+ * CompiledArtifact (memory and disk; loaded through its format's registered loader); a plain callable
+ * is kept in memory only.
+ */
 export function compileFxInner(gm: GraphModule, examples: Tensor[], info: GraphCompileInfo): CompiledGraph {
-  runPostGradPasses(gm, info.kind);
-  return codegenAndLoad(gm, examples, info);
+  return compileWithFxGraphCache({
+    gm, examples, info, codegenId: CODEGEN_ID, load: loadArtifact,
+    compile: () => {
+      runPostGradPasses(gm, info.kind);
+      return codegenAndLoad(gm, examples, info);
+    },
+  });
 }
 
 function partitionerFrom(hook: PartitionerHook) {
