@@ -1,0 +1,46 @@
+// test/fuzz/fuzz.test: CI-sized differential fuzzing (eager vs compile on every backend in BACKENDS) with
+// a fixed seed, and a replay of every saved regression in test/fuzz/regressions. Known open compiler bugs
+// (regressions with status "open") are reported as todo; any other failure fails with the shrunk program.
+// In: tools/fuzz. Out: pass/fail.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
+import { runCampaign, loadRegressions, formatReport, regressionHash, type Failure } from "../../tools/fuzz/campaign.js";
+import { check } from "../../tools/fuzz/check.js";
+import { generate } from "../../tools/fuzz/generate.js";
+import { jsSource } from "../../tools/fuzz/program.js";
+
+const dir = join(dirname(fileURLToPath(import.meta.url)), "regressions");
+const regressions = loadRegressions(dir);
+const open = regressions.filter((r) => r.reg.status === "open");
+/** Open compile errors are known by signature; a value mismatch only by its exact shrunk program. */
+const knownErrors = new Set(open.filter((r) => !r.reg.signature.startsWith("mismatch")).map((r) => `${r.reg.backend}|${r.reg.signature}`));
+const knownMismatches = new Set(open.filter((r) => r.reg.signature.startsWith("mismatch")).map((r) => r.file.replace(/\.json$/, "")));
+const isKnown = (f: Failure) => f.outcome.kind === "mismatch"
+  ? knownMismatches.has(regressionHash(f.backend, f.program))
+  : knownErrors.has(`${f.backend}|${f.outcome.signature}`);
+
+test("fuzz: generator is deterministic per seed and produces valid programs", () => {
+  for (const seed of [1, 2, 3, 99]) assert.equal(jsSource(generate(seed)), jsSource(generate(seed)));
+  assert.notEqual(jsSource(generate(1)), jsSource(generate(2)));
+});
+
+test("fuzz: 250 programs, seed 20261126, eager vs compiled agree (outputs and input grads)", () => {
+  const rep = runCampaign({ count: 250, seed: 20261126, shrinkBudget: 120 });
+  assert.equal(rep.invalid, 0, "the generator produced programs the eager run rejects");
+  const unexpected = rep.failures.filter((f) => !isKnown(f));
+  const knownHits = rep.failures.length - unexpected.length;
+  if (knownHits) console.log(`# fuzz: ${knownHits} failure kinds match known open regressions (see test/fuzz/regressions)`);
+  assert.ok(rep.ok > rep.runs / 2, `too few programs passed: ${rep.ok}/${rep.runs}`);
+  if (unexpected.length) assert.fail(`fuzzing found ${unexpected.length} new failure kinds:\n${formatReport({ ...rep, failures: unexpected })}`);
+});
+
+for (const { file, reg } of regressions) {
+  test(`fuzz regression ${file} (${reg.backend}, ${reg.status})`, { todo: reg.status === "open" ? reg.note ?? reg.signature : undefined }, () => {
+    const o = check(reg.program, reg.backend);
+    assert.notEqual(o.kind, "invalid", `regression program no longer runs eagerly: ${o.detail}`);
+    assert.equal(o.kind, "ok", `${o.detail}\n${jsSource(reg.program)}`);
+  });
+}

@@ -1,0 +1,30 @@
+// tools/fuzz/cli: `npm run fuzz -- --count N --seed S [--backend b] [--no-shrink] [--save]` runs a
+// differential fuzzing campaign (eager vs compile) and prints programs run, mismatches, errors by kind,
+// elapsed time and each failure's shrunk program as runnable TypeScript. --save writes regression files.
+// In: argv. Out: a report on stdout; exit code 1 when anything failed.
+
+import { runCampaign, formatReport, saveRegression } from "./campaign.js";
+import { BACKENDS } from "./check.js";
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+const count = Number(arg("count") ?? 200);
+const seed = Number(arg("seed") ?? 1);
+const backend = arg("backend");
+if (!Number.isInteger(count) || count < 0 || !Number.isInteger(seed)) {
+  console.error("usage: npm run fuzz -- --count N --seed S [--backend b] [--no-shrink] [--save]");
+  process.exit(2);
+}
+if (backend !== undefined && !BACKENDS.includes(backend)) console.error(`note: backend '${backend}' is not in the default list (${BACKENDS.join(", ")})`);
+const rep = runCampaign({
+  count, seed, backends: backend ? [backend] : BACKENDS, shrink: !process.argv.includes("--no-shrink"),
+  onProgress: (n) => { if (n % 100 === 0) process.stderr.write(`  ${n}/${count}\n`); },
+});
+console.log(formatReport(rep));
+if (process.argv.includes("--save")) for (const f of rep.failures) {
+  const file = saveRegression("test/fuzz/regressions", f);
+  console.log(file ? `saved ${file}` : `already saved: ${f.backend} ${f.outcome.signature}`);
+}
+process.exit(rep.mismatches + rep.errors > 0 ? 1 : 0);
