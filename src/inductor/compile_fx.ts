@@ -14,6 +14,7 @@ import { runPreGradPasses } from "./fx_passes/pre_grad.js";
 import { runJointGraphPasses } from "./fx_passes/joint_graph.js";
 import { runPostGradPasses } from "./fx_passes/post_grad.js";
 import { compileWithFxGraphCache, loadArtifact } from "./codecache/index.js";
+import { freeze, dropFrozenArgs } from "./freezing/freezing.js";
 
 export { devicesInGraph } from "./fx_passes/post_grad.js";
 
@@ -36,13 +37,18 @@ const CODEGEN_ID = "fx-closure/0";
  * is kept in memory only.
  */
 export function compileFxInner(gm: GraphModule, examples: Tensor[], info: GraphCompileInfo): CompiledGraph {
-  return compileWithFxGraphCache({
-    gm, examples, info, codegenId: CODEGEN_ID, load: loadArtifact,
+  // Freezing (inference + config.freezing) runs before the cache lookup; a frozen graph takes only the
+  // flat args in frozen.inputIndices (the cache bypasses frozen compiles).
+  const frozen = config.freezing ? freeze(gm, info) : null;
+  const graphExamples = frozen ? frozen.inputIndices.map((i) => examples[i]!) : examples;
+  const compiled = compileWithFxGraphCache({
+    gm, examples: graphExamples, info, codegenId: CODEGEN_ID, load: loadArtifact,
     compile: () => {
       runPostGradPasses(gm, info.kind);
-      return codegenAndLoad(gm, examples, info);
+      return codegenAndLoad(gm, graphExamples, info);
     },
   });
+  return frozen ? dropFrozenArgs(compiled, frozen.inputIndices) : compiled;
 }
 
 function partitionerFrom(hook: PartitionerHook) {
