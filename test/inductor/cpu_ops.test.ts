@@ -29,7 +29,7 @@ function reference(x: T, w: T, b: T | null, padding: number[], stride: number[],
 function assertClose(a: T, b: T, atol: number, rtol: number, what: string): void {
   assert.deepEqual(a.shape, b.shape, what);
   assert.equal(a.dtype, b.dtype, what);
-  const x = a.toArray() as number[], y = b.toArray() as number[];
+  const x = Array.from(a.toArray() as ArrayLike<number>), y = Array.from(b.toArray() as ArrayLike<number>);
   x.forEach((v, i) => assert.ok(Math.abs(v - y[i]!) <= atol + rtol * Math.abs(y[i]!), `${what}: element ${i}: ${v} vs ${y[i]}`));
 }
 
