@@ -85,6 +85,7 @@ export function encodeArtifact(a: CompiledArtifact): Uint8Array {
       ranges.push({ storage: t.storage, lo: Infinity, hi: -Infinity });
     }
     const r = elementRange(t);
+    if (r && (r[0] < 0 || r[1] >= t.storage.size)) throw new UnserializableArtifactError(`artifact constant '${name}' reads outside its storage`);
     if (r) { ranges[si]!.lo = Math.min(ranges[si]!.lo, r[0]); ranges[si]!.hi = Math.max(ranges[si]!.hi, r[1]); }
     constants.push({ name, storage: si, shape: [...t.shape], strides: [...t.strides], offset: t.offset, requiresGrad: t.requiresGrad });
   }
