@@ -1,0 +1,203 @@
+// wasm/gemm: synchronous float32 GEMM / batched GEMM on the SIMD wasm kernels, multi-threaded through the pool.
+// C = act(alpha * op(A) op(B) + beta * C + bias[col] + biasRows[row]) + residual. In: either pointers into
+// wasm memory with element strides (sgemmPtr) or Float32Arrays/strided views that are copied in and out
+// (sgemm, sbmm, sgemmStrided). Out: C written in place (pointer API) or a Float32Array (array API).
+
+import { log, logsEnabled } from "../utils/logging.js";
+import { wasmFeatures } from "./features.js";
+import { MAX_PAGES, wasmMemory } from "./memory.js";
+import { threadPool, type KernelModule, type ThreadPool } from "./threads.js";
+import { ACT, ARG, ARG_SLOTS, MR, NR, WS_BYTES, buildGemmModule } from "./gemm_kernels.js";
+
+export type Activation = "none" | "relu" | "relu6" | { clamp: [number, number] };
+
+/** A matrix operand in wasm memory: pointer (bytes) and element strides (row, column, batch). */
+export interface MatPtr { ptr: number; rs: number; cs: number; bs?: number }
+/** A row-major output (or residual) in wasm memory: pointer, leading dimension (elements), batch stride. */
+export interface OutPtr { ptr: number; ld: number; bs?: number }
+/** A bias vector in wasm memory with an optional batch stride (elements). */
+export interface VecPtr { ptr: number; bs?: number }
+
+export interface GemmEpilogue {
+  alpha?: number;
+  beta?: number;
+  activation?: Activation;
+  /** Upper bound on threads for this call (default: the whole pool). */
+  threads?: number;
+  /** Force the plain (non-relaxed) SIMD kernel even when relaxed SIMD is available. */
+  relaxed?: boolean;
+}
+
+export interface GemmPtrArgs extends GemmEpilogue {
+  M: number; N: number; K: number; batch?: number;
+  A: MatPtr; B: MatPtr; C: OutPtr;
+  /** Per-column bias (length N), broadcast over rows. */
+  biasN?: VecPtr;
+  /** Per-row bias (length M), broadcast over columns. */
+  biasM?: VecPtr;
+  /** Added after the activation; row-major with leading dimension ld. */
+  residual?: OutPtr;
+}
+
+const modules = new WeakMap<ThreadPool, Map<boolean, KernelModule>>();
+let ws: { pool: ThreadPool; ptr: number } | null = null;
+let argsPtr = 0;
+
+function gemmModule(pool: ThreadPool, relaxed: boolean): KernelModule {
+  let byPool = modules.get(pool);
+  if (!byPool) modules.set(pool, (byPool = new Map()));
+  let km = byPool.get(relaxed);
+  if (!km) {
+    const mb = buildGemmModule({ shared: pool.mem.shared, maxPages: MAX_PAGES, relaxed });
+    km = pool.load(mb.toBytes());
+    byPool.set(relaxed, km);
+    if (logsEnabled("output_code")) log("output_code", mb.listing());
+  }
+  return km;
+}
+
+function activationCode(a: Activation | undefined): [number, number, number] {
+  if (a === undefined || a === "none") return [ACT.none, -Infinity, Infinity];
+  if (a === "relu") return [ACT.clamp, 0, Infinity];
+  if (a === "relu6") return [ACT.clamp, 0, 6];
+  if (typeof a === "object" && Array.isArray(a.clamp)) return [ACT.clamp, a.clamp[0], a.clamp[1]];
+  throw new TypeError(`wasm gemm: unknown activation ${JSON.stringify(a)}`);
+}
+
+/** How to cut (batch, M, N) into tasks for `threads` threads. */
+export function planTasks(batch: number, M: number, N: number, K: number, threads: number): { mTiles: number; nTiles: number; chunkM: number; chunkN: number } {
+  const whole = { mTiles: 1, nTiles: 1, chunkM: Math.max(M, 1), chunkN: Math.max(N, 1) };
+  if (threads <= 1 || batch * M * N * K < 1 << 20 || batch >= 2 * threads) return whole;
+  const split = Math.ceil((2 * threads) / batch);
+  if (N >= M && N >= NR * 2) {
+    const chunkN = Math.ceil(Math.ceil(N / split) / NR) * NR;
+    return { mTiles: 1, nTiles: Math.ceil(N / chunkN), chunkM: Math.max(M, 1), chunkN };
+  }
+  if (M >= MR * 2) {
+    const chunkM = Math.ceil(Math.ceil(M / split) / MR) * MR;
+    return { mTiles: Math.ceil(M / chunkM), nTiles: 1, chunkM, chunkN: Math.max(N, 1) };
+  }
+  return whole;
+}
+
+/** C = act(alpha*A*B + beta*C + biases) + residual on operands already in wasm memory. */
+export function sgemmPtr(a: GemmPtrArgs): void {
+  const { M, N, K } = a;
+  const batch = a.batch ?? 1;
+  for (const [k, v] of Object.entries({ M, N, K, batch })) if (!Number.isInteger(v) || v < 0) throw new RangeError(`wasm gemm: ${k} must be a non-negative integer, got ${v}`);
+  if (M === 0 || N === 0 || batch === 0) return;
+  const pool = threadPool();
+  const feats = wasmFeatures();
+  if (!feats.simd) throw new Error("wasm gemm: this engine has no WebAssembly SIMD");
+  const km = gemmModule(pool, a.relaxed === false ? false : feats.relaxedSimd);
+  const mem = pool.mem;
+  if (!ws || ws.pool !== pool) {
+    if (ws) mem.free(ws.ptr);
+    ws = { pool, ptr: mem.malloc(WS_BYTES * pool.threads) };
+  }
+  if (!argsPtr) argsPtr = mem.malloc(ARG_SLOTS * 4);
+  const threads = Math.max(1, Math.min(pool.threads, a.threads ?? pool.threads));
+  const plan = planTasks(batch, M, N, K, threads);
+  const [act, lo, hi] = activationCode(a.activation);
+  const i32 = mem.i32;
+  const f32 = mem.f32;
+  const b = argsPtr >> 2;
+  i32.fill(0, b, b + ARG_SLOTS);
+  i32[b + ARG.M] = M; i32[b + ARG.N] = N; i32[b + ARG.K] = K;
+  i32[b + ARG.A] = a.A.ptr; i32[b + ARG.rsA] = a.A.rs; i32[b + ARG.csA] = a.A.cs; i32[b + ARG.bsA] = a.A.bs ?? 0;
+  i32[b + ARG.B] = a.B.ptr; i32[b + ARG.rsB] = a.B.rs; i32[b + ARG.csB] = a.B.cs; i32[b + ARG.bsB] = a.B.bs ?? 0;
+  i32[b + ARG.C] = a.C.ptr; i32[b + ARG.ldc] = a.C.ld; i32[b + ARG.bsC] = a.C.bs ?? a.C.ld * M;
+  f32[b + ARG.alpha] = a.alpha ?? 1;
+  f32[b + ARG.beta] = a.beta ?? 0;
+  if (a.biasN) { i32[b + ARG.biasN] = a.biasN.ptr; i32[b + ARG.bsBiasN] = a.biasN.bs ?? 0; }
+  if (a.biasM) { i32[b + ARG.biasM] = a.biasM.ptr; i32[b + ARG.bsBiasM] = a.biasM.bs ?? 0; }
+  if (a.residual) { i32[b + ARG.res] = a.residual.ptr; i32[b + ARG.ldr] = a.residual.ld; i32[b + ARG.bsR] = a.residual.bs ?? a.residual.ld * M; }
+  i32[b + ARG.act] = act; f32[b + ARG.lo] = lo; f32[b + ARG.hi] = hi;
+  i32[b + ARG.ws] = ws.ptr; i32[b + ARG.wsStride] = WS_BYTES;
+  i32[b + ARG.mTiles] = plan.mTiles; i32[b + ARG.nTiles] = plan.nTiles;
+  i32[b + ARG.chunkM] = plan.chunkM; i32[b + ARG.chunkN] = plan.chunkN;
+  i32[b + ARG.batch] = batch;
+  pool.run(km, "gemm_task", batch * plan.mTiles * plan.nTiles, argsPtr, threads);
+}
+
+/** A strided float32 operand held in a JS array: element offset and strides (row, column[, batch]). */
+export interface MatView { data: Float32Array; offset?: number; rs: number; cs: number; bs?: number }
+
+/** Copy the span a strided view touches into wasm memory; returns the block and the adjusted pointer. */
+function copyIn(v: MatView, rows: number, cols: number, batch: number): { block: number; ptr: number } {
+  const off = v.offset ?? 0;
+  const bs = v.bs ?? 0;
+  if (v.rs < 0 || v.cs < 0 || bs < 0) throw new RangeError("wasm gemm: negative strides are not supported");
+  const last = rows && cols && batch ? off + (rows - 1) * v.rs + (cols - 1) * v.cs + (batch - 1) * bs : off - 1;
+  if (last >= v.data.length) throw new RangeError(`wasm gemm: view (offset ${off}, strides ${v.rs},${v.cs},${bs}) of a ${rows}x${cols} (x${batch}) operand overruns its ${v.data.length}-element array`);
+  const n = Math.max(0, last - off + 1);
+  const mem = wasmMemory();
+  const block = mem.malloc(n * 4);
+  mem.f32.set(v.data.subarray(off, off + n), block >> 2);
+  return { block, ptr: block };
+}
+
+export interface GemmArrayOptions extends GemmEpilogue {
+  transA?: boolean;
+  transB?: boolean;
+  /** Per-column bias, length N. */
+  bias?: Float32Array;
+  /** Per-row bias, length M. */
+  biasRows?: Float32Array;
+  /** batch*M*N residual (row-major), added after the activation. */
+  residual?: Float32Array;
+  /** Output array (batch*M*N, row-major); its contents are C for beta != 0. */
+  out?: Float32Array;
+}
+
+/** Batched strided GEMM on JS arrays: A is batch x M x K, B batch x K x N given by views; returns batch*M*N. */
+export function sgemmStrided(batch: number, M: number, N: number, K: number, A: MatView, B: MatView, o: GemmArrayOptions = {}): Float32Array {
+  const out = o.out ?? new Float32Array(batch * M * N);
+  if (out.length < batch * M * N) throw new RangeError(`wasm gemm: out has ${out.length} elements, need ${batch * M * N}`);
+  if (o.bias && o.bias.length < N) throw new RangeError(`wasm gemm: bias has ${o.bias.length} elements, need N=${N}`);
+  if (o.biasRows && o.biasRows.length < M) throw new RangeError(`wasm gemm: biasRows has ${o.biasRows.length} elements, need M=${M}`);
+  if (o.residual && o.residual.length < batch * M * N) throw new RangeError(`wasm gemm: residual has ${o.residual.length} elements, need ${batch * M * N}`);
+  if (batch * M * N === 0) return out;
+  const mem = wasmMemory();
+  const blocks: number[] = [];
+  try {
+    const a = copyIn(A, M, K, batch); blocks.push(a.block);
+    const b = copyIn(B, K, N, batch); blocks.push(b.block);
+    const c = mem.malloc(batch * M * N * 4); blocks.push(c);
+    const beta = o.beta ?? 0;
+    if (beta !== 0) mem.f32.set(out.subarray(0, batch * M * N), c >> 2);
+    const put = (x: Float32Array | undefined, n: number) => {
+      if (!x) return undefined;
+      const p = mem.malloc(n * 4);
+      blocks.push(p);
+      mem.f32.set(x.subarray(0, n), p >> 2);
+      return p;
+    };
+    const bn = put(o.bias, N), bm = put(o.biasRows, M), r = put(o.residual, batch * M * N);
+    sgemmPtr({
+      ...o, M, N, K, batch,
+      A: { ptr: a.ptr, rs: A.rs, cs: A.cs, bs: A.bs ?? 0 },
+      B: { ptr: b.ptr, rs: B.rs, cs: B.cs, bs: B.bs ?? 0 },
+      C: { ptr: c, ld: N, bs: M * N },
+      ...(bn !== undefined ? { biasN: { ptr: bn } } : {}),
+      ...(bm !== undefined ? { biasM: { ptr: bm } } : {}),
+      ...(r !== undefined ? { residual: { ptr: r, ld: N, bs: M * N } } : {}),
+    });
+    out.set(mem.f32View(c, batch * M * N));
+    return out;
+  } finally {
+    for (const p of blocks) mem.free(p);
+  }
+}
+
+/** C (M x N) = op(A) op(B) with op = transpose when transA/transB; A is M x K (or K x M), B K x N (or N x K). */
+export function sgemm(M: number, N: number, K: number, A: Float32Array, B: Float32Array, o: GemmArrayOptions = {}): Float32Array {
+  return sbmm(1, M, N, K, A, B, o);
+}
+
+/** Batched contiguous GEMM: A batch x (M x K | K x M), B batch x (K x N | N x K). */
+export function sbmm(batch: number, M: number, N: number, K: number, A: Float32Array, B: Float32Array, o: GemmArrayOptions = {}): Float32Array {
+  const av: MatView = o.transA ? { data: A, rs: 1, cs: M, bs: M * K } : { data: A, rs: K, cs: 1, bs: M * K };
+  const bv: MatView = o.transB ? { data: B, rs: 1, cs: K, bs: K * N } : { data: B, rs: N, cs: 1, bs: K * N };
+  return sgemmStrided(batch, M, N, K, av, bv, o);
+}

@@ -1,0 +1,336 @@
+// wasm/gemm_kernels: emits the SIMD GEMM module: packing of A (MR-row panels, alpha folded in) and B (NR-column
+// panels) from any strides, a 6x8 register-blocked f32x4 micro-kernel with a fused epilogue (beta*C, column bias,
+// row bias, clamp/relu, residual), the macro-kernel over a packed block with edge tiles, and the cache-blocked
+// per-task driver `gemm_task(task, args, tid)` the thread pool calls. In: features (relaxed SIMD), memory import
+// shape. Out: a ModuleBuilder with exports gemm_task, pack_a, pack_b, macro.
+
+import { ModuleBuilder, type FunctionBuilder } from "./emitter.js";
+
+export const MR = 4;
+export const NR = 8;
+export const KC = 256;
+export const MC = 120;
+export const NC = 512;
+
+/** Argument block (i32/f32 slots, 4 bytes each) read by gemm_task. */
+export const ARG = {
+  M: 0, N: 1, K: 2, A: 3, rsA: 4, csA: 5, B: 6, rsB: 7, csB: 8, C: 9, ldc: 10, alpha: 11, beta: 12,
+  biasN: 13, biasM: 14, res: 15, ldr: 16, act: 17, lo: 18, hi: 19, ws: 20, wsStride: 21,
+  mTiles: 22, nTiles: 23, chunkM: 24, chunkN: 25, batch: 26, bsA: 27, bsB: 28, bsC: 29, bsR: 30, bsBiasN: 31, bsBiasM: 32,
+} as const;
+export const ARG_SLOTS = 34;
+
+/** Activation codes of the epilogue. */
+export const ACT = { none: 0, clamp: 1 } as const;
+
+/** Per-thread workspace layout (bytes). */
+export const WS = { packA: 0, packB: MC * KC * 4, scratch: MC * KC * 4 + KC * NC * 4 } as const;
+export const WS_BYTES = WS.scratch + 512;
+
+export function buildGemmModule(opts: { shared: boolean; maxPages: number; relaxed: boolean }): ModuleBuilder {
+  const m = new ModuleBuilder({ shared: opts.shared, maxPages: opts.maxPages }, "coil_sgemm");
+  const kernel = emitKernel(m, opts.relaxed);
+  const packA = emitPackA(m);
+  const packB = emitPackB(m);
+  const macro = emitMacro(m, kernel);
+  emitTask(m, packA, packB, macro);
+  return m;
+}
+
+/** min(a, b) of two i32 locals/expressions already on the stack via select. */
+function minI32(f: FunctionBuilder, a: () => void, b: () => void): void {
+  a(); b(); a(); b(); f.op("i32.lt_s").op("select");
+}
+
+// kernel(a, b, c, ldc, kc, readC, beta, last, bn, bm, res, ldr, act, lo, hi): 6x8 tile; pointers/ld in bytes
+export function emitKernel(m: ModuleBuilder, relaxed: boolean, MR_ = MR): FunctionBuilder {
+  const MR = MR_;
+  const names = ["a", "b", "c", "ldc", "kc", "readC", "beta", "last", "bn", "bm", "res", "ldr", "act", "lo", "hi"];
+  const f = m.func("kernel", ["i32", "i32", "i32", "i32", "i32", "i32", "f32", "i32", "i32", "i32", "i32", "i32", "i32", "f32", "f32"], [], { export: true, paramNames: names });
+  const [a, b, c, ldc, kc, readC, beta, last, bn, bm, res, ldr, act, lo, hi] = names.map((_, i) => i) as number[] as [number, number, number, number, number, number, number, number, number, number, number, number, number, number, number];
+  const acc: number[] = [];
+  for (let r = 0; r < MR; r++) for (let h = 0; h < 2; h++) acc.push(f.local("v128", `acc${r}_${h}`));
+  const b0 = f.local("v128", "b0"), b1 = f.local("v128", "b1"), av = f.local("v128", "av"), v = f.local("v128", "v");
+  const aEnd = f.local("i32", "aEnd"), rowC = f.local("i32", "rowC"), rowR = f.local("i32", "rowR");
+  for (const x of acc) f.f32x4(0).set(x);
+  // aEnd = a + kc*24
+  f.get(a).get(kc).i32(MR * 4).op("i32.mul").op("i32.add").set(aEnd);
+  const exit = f.block();
+  const top = f.loop();
+  f.get(a).get(aEnd).op("i32.ge_u").brIf(exit);
+  f.get(b).mem("v128.load").set(b0);
+  f.get(b).mem("v128.load", 16).set(b1);
+  for (let r = 0; r < MR; r++) {
+    f.get(a).mem("v128.load32_splat", r * 4).set(av);
+    for (let h = 0; h < 2; h++) {
+      const x = acc[r * 2 + h]!;
+      if (relaxed) f.get(av).get(h ? b1 : b0).get(x).op("f32x4.relaxed_madd").set(x);
+      else f.get(x).get(av).get(h ? b1 : b0).op("f32x4.mul").op("f32x4.add").set(x);
+    }
+  }
+  f.get(a).i32(MR * 4).op("i32.add").set(a);
+  f.get(b).i32(NR * 4).op("i32.add").set(b);
+  f.br(top).end().end();
+  // epilogue
+  f.get(c).set(rowC);
+  f.get(res).set(rowR);
+  for (let r = 0; r < MR; r++) {
+    for (let h = 0; h < 2; h++) {
+      const x = acc[r * 2 + h]!;
+      f.get(x).set(v);
+      f.get(readC).if_();
+      f.get(v).get(rowC).mem("v128.load", h * 16).get(beta).op("f32x4.splat").op("f32x4.mul").op("f32x4.add").set(v);
+      f.end();
+      f.get(last).if_();
+      {
+        f.get(bn).if_();
+        f.get(v).get(bn).mem("v128.load", h * 16).op("f32x4.add").set(v);
+        f.end();
+        f.get(bm).if_();
+        f.get(v).get(bm).mem("v128.load32_splat", r * 4).op("f32x4.add").set(v);
+        f.end();
+        f.get(act).i32(ACT.clamp).op("i32.eq").if_();
+        f.get(v).get(hi).op("f32x4.splat").op("f32x4.min").get(lo).op("f32x4.splat").op("f32x4.max").set(v);
+        f.end();
+        f.get(res).if_();
+        f.get(v).get(rowR).mem("v128.load", h * 16).op("f32x4.add").set(v);
+        f.end();
+      }
+      f.end();
+      f.get(rowC).get(v).mem("v128.store", h * 16);
+    }
+    f.get(rowC).get(ldc).op("i32.add").set(rowC);
+    f.get(rowR).get(ldr).op("i32.add").set(rowR);
+  }
+  return f;
+}
+
+// pack_a(dst, src, rs, cs, mc, kc, alpha): rs/cs in elements; dst panels of MR rows: dst[(p*kc + k)*MR + r]
+function emitPackA(m: ModuleBuilder): FunctionBuilder {
+  const names = ["dst", "src", "rs", "cs", "mc", "kc", "alpha"];
+  const f = m.func("pack_a", ["i32", "i32", "i32", "i32", "i32", "i32", "f32"], [], { export: true, paramNames: names });
+  const [dst, src, rs, cs, mc, kc, alpha] = [0, 1, 2, 3, 4, 5, 6] as const;
+  const i = f.local("i32", "i"), k = f.local("i32", "k"), r = f.local("i32", "r"), rows = f.local("i32", "rows");
+  const rowPtr = f.local("i32", "rowPtr"), p = f.local("i32", "p"), d = f.local("i32", "d");
+  f.get(rs).i32(4).op("i32.mul").set(rs);
+  f.get(cs).i32(4).op("i32.mul").set(cs);
+  f.get(dst).set(d);
+  f.for_(i, () => f.i32(0), () => f.get(mc), MR, () => {
+    minI32(f, () => f.i32(MR), () => f.get(mc).get(i).op("i32.sub"));
+    f.set(rows);
+    // rowPtr = src + i*rs
+    f.get(src).get(i).get(rs).op("i32.mul").op("i32.add").set(rowPtr);
+    f.for_(k, () => f.i32(0), () => f.get(kc), 1, () => {
+      f.get(rowPtr).get(k).get(cs).op("i32.mul").op("i32.add").set(p);
+      for (let rr = 0; rr < MR; rr++) {
+        // dst[rr] = rr < rows ? alpha * src[p + rr*rs] : 0
+        f.get(d);
+        f.i32(rr).get(rows).op("i32.lt_s").if_("f32");
+        f.get(p).mem("f32.load").get(alpha).op("f32.mul");
+        f.else_().f32(0).end();
+        f.mem("f32.store", rr * 4);
+        if (rr < MR - 1) f.get(p).get(rs).op("i32.add").set(p);
+      }
+      f.get(d).i32(MR * 4).op("i32.add").set(d);
+    });
+    void r;
+  });
+  return f;
+}
+
+// pack_b(dst, src, rs, cs, kc, nc): dst panels of NR columns: dst[(p*kc + k)*NR + c]
+function emitPackB(m: ModuleBuilder): FunctionBuilder {
+  const names = ["dst", "src", "rs", "cs", "kc", "nc"];
+  const f = m.func("pack_b", ["i32", "i32", "i32", "i32", "i32", "i32"], [], { export: true, paramNames: names });
+  const [dst, src, rs, cs, kc, nc] = [0, 1, 2, 3, 4, 5] as const;
+  const j = f.local("i32", "j"), k = f.local("i32", "k"), cols = f.local("i32", "cols");
+  const colPtr = f.local("i32", "colPtr"), p = f.local("i32", "p"), d = f.local("i32", "d");
+  f.get(rs).i32(4).op("i32.mul").set(rs);
+  f.get(cs).i32(4).op("i32.mul").set(cs);
+  f.get(dst).set(d);
+  f.for_(j, () => f.i32(0), () => f.get(nc), NR, () => {
+    minI32(f, () => f.i32(NR), () => f.get(nc).get(j).op("i32.sub"));
+    f.set(cols);
+    f.get(src).get(j).get(cs).op("i32.mul").op("i32.add").set(colPtr);
+    // fast path: unit column stride (4 bytes) and a full panel: two v128 copies per k
+    f.get(cols).i32(NR).op("i32.eq").get(cs).i32(4).op("i32.eq").op("i32.and").if_();
+    f.for_(k, () => f.i32(0), () => f.get(kc), 1, () => {
+      f.get(colPtr).get(k).get(rs).op("i32.mul").op("i32.add").set(p);
+      f.get(d).get(p).mem("v128.load", 0, 2).mem("v128.store", 0, 2);
+      f.get(d).get(p).mem("v128.load", 16, 2).mem("v128.store", 16, 2);
+      f.get(d).i32(NR * 4).op("i32.add").set(d);
+    });
+    f.else_();
+    f.for_(k, () => f.i32(0), () => f.get(kc), 1, () => {
+      f.get(colPtr).get(k).get(rs).op("i32.mul").op("i32.add").set(p);
+      for (let cc = 0; cc < NR; cc++) {
+        f.get(d);
+        f.i32(cc).get(cols).op("i32.lt_s").if_("f32");
+        f.get(p).mem("f32.load");
+        f.else_().f32(0).end();
+        f.mem("f32.store", cc * 4);
+        if (cc < NR - 1) f.get(p).get(cs).op("i32.add").set(p);
+      }
+      f.get(d).i32(NR * 4).op("i32.add").set(d);
+    });
+    f.end();
+  });
+  return f;
+}
+
+// macro(pa, pb, c, ldc, mc, nc, kc, readC, beta, last, bn, bm, res, ldr, act, lo, hi, scratch): all tiles of a block
+function emitMacro(m: ModuleBuilder, kernel: FunctionBuilder): FunctionBuilder {
+  const names = ["pa", "pb", "c", "ldc", "mc", "nc", "kc", "readC", "beta", "last", "bn", "bm", "res", "ldr", "act", "lo", "hi", "scratch"];
+  const types = ["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "f32", "i32", "i32", "i32", "i32", "i32", "i32", "f32", "f32", "i32"] as const;
+  const f = m.func("macro", [...types], [], { export: true, paramNames: names });
+  const P = Object.fromEntries(names.map((n, i) => [n, i])) as Record<string, number>;
+  const i = f.local("i32", "i"), j = f.local("i32", "j"), mr = f.local("i32", "mr"), nr = f.local("i32", "nr");
+  const cP = f.local("i32", "cP"), rP = f.local("i32", "rP"), bnP = f.local("i32", "bnP"), bmP = f.local("i32", "bmP");
+  const x = f.local("i32", "x"), y = f.local("i32", "y");
+  const tileC = () => f.get(P.scratch!);
+  const tileR = () => f.get(P.scratch!).i32(192).op("i32.add");
+  const bn8 = () => f.get(P.scratch!).i32(384).op("i32.add");
+  const bm8 = () => f.get(P.scratch!).i32(416).op("i32.add");
+  // copy an mr x nr tile: dst[y*dstLd + x*4] = src[y*srcLd + x*4]
+  const copyTile = (dst: () => void, dstLd: () => void, srcp: () => void, srcLd: () => void) => {
+    f.for_(y, () => f.i32(0), () => f.get(mr), 1, () => {
+      f.for_(x, () => f.i32(0), () => f.get(nr), 1, () => {
+        dst(); f.get(y); dstLd(); f.op("i32.mul").op("i32.add").get(x).i32(4).op("i32.mul").op("i32.add");
+        srcp(); f.get(y); srcLd(); f.op("i32.mul").op("i32.add").get(x).i32(4).op("i32.mul").op("i32.add");
+        f.mem("f32.load").mem("f32.store");
+      });
+    });
+  };
+  const callKernel = (c: () => void, ldc: () => void, bn: () => void, bm: () => void, res: () => void, ldr: () => void) => {
+    f.get(P.pa!).get(i).get(P.kc!).op("i32.mul").i32(4).op("i32.mul").op("i32.add");
+    f.get(P.pb!).get(j).get(P.kc!).op("i32.mul").i32(4).op("i32.mul").op("i32.add");
+    c(); ldc(); f.get(P.kc!).get(P.readC!).get(P.beta!).get(P.last!);
+    bn(); bm(); res(); ldr(); f.get(P.act!).get(P.lo!).get(P.hi!);
+    f.call(kernel);
+  };
+  f.for_(j, () => f.i32(0), () => f.get(P.nc!), NR, () => {
+    minI32(f, () => f.i32(NR), () => f.get(P.nc!).get(j).op("i32.sub"));
+    f.set(nr);
+    f.for_(i, () => f.i32(0), () => f.get(P.mc!), MR, () => {
+      minI32(f, () => f.i32(MR), () => f.get(P.mc!).get(i).op("i32.sub"));
+      f.set(mr);
+      f.get(P.c!).get(i).get(P.ldc!).op("i32.mul").op("i32.add").get(j).i32(4).op("i32.mul").op("i32.add").set(cP);
+      f.get(P.res!).if_("i32");
+      f.get(P.res!).get(i).get(P.ldr!).op("i32.mul").op("i32.add").get(j).i32(4).op("i32.mul").op("i32.add");
+      f.else_().i32(0).end().set(rP);
+      f.get(P.bn!).if_("i32");
+      f.get(P.bn!).get(j).i32(4).op("i32.mul").op("i32.add");
+      f.else_().i32(0).end().set(bnP);
+      f.get(P.bm!).if_("i32");
+      f.get(P.bm!).get(i).i32(4).op("i32.mul").op("i32.add");
+      f.else_().i32(0).end().set(bmP);
+      f.get(mr).i32(MR).op("i32.eq").get(nr).i32(NR).op("i32.eq").op("i32.and").if_();
+      callKernel(() => f.get(cP), () => f.get(P.ldc!), () => f.get(bnP), () => f.get(bmP), () => f.get(rP), () => f.get(P.ldr!));
+      f.else_();
+      {
+        f.get(P.readC!).if_();
+        copyTile(tileC, () => f.i32(32), () => f.get(cP), () => f.get(P.ldc!));
+        f.end();
+        f.get(P.last!).if_();
+        f.get(rP).if_();
+        copyTile(tileR, () => f.i32(32), () => f.get(rP), () => f.get(P.ldr!));
+        f.end();
+        f.get(bnP).if_();
+        f.for_(x, () => f.i32(0), () => f.get(nr), 1, () => {
+          bn8(); f.get(x).i32(4).op("i32.mul").op("i32.add").get(bnP).get(x).i32(4).op("i32.mul").op("i32.add").mem("f32.load").mem("f32.store");
+        });
+        f.end();
+        f.get(bmP).if_();
+        f.for_(x, () => f.i32(0), () => f.get(mr), 1, () => {
+          bm8(); f.get(x).i32(4).op("i32.mul").op("i32.add").get(bmP).get(x).i32(4).op("i32.mul").op("i32.add").mem("f32.load").mem("f32.store");
+        });
+        f.end();
+        f.end();
+        const orZero = (p: number, val: () => void) => () => { f.get(p).if_("i32"); val(); f.else_().i32(0).end(); };
+        callKernel(tileC, () => f.i32(32), orZero(bnP, bn8), orZero(bmP, bm8), orZero(rP, tileR), () => f.i32(32));
+        copyTile(() => f.get(cP), () => f.get(P.ldc!), tileC, () => f.i32(32));
+      }
+      f.end();
+    });
+  });
+  return f;
+}
+
+// gemm_task(task, args, tid): one (batch, M chunk, N chunk) tile of the problem, cache-blocked
+function emitTask(m: ModuleBuilder, packA: FunctionBuilder, packB: FunctionBuilder, macro: FunctionBuilder): void {
+  const f = m.func("gemm_task", ["i32", "i32", "i32"], [], { export: true, paramNames: ["task", "args", "tid"] });
+  const [task, args, tid] = [0, 1, 2] as const;
+  const L = (n: string) => f.local("i32", n);
+  const bt = L("bt"), mt = L("mt"), nt = L("nt"), m0 = L("m0"), m1 = L("m1"), n0 = L("n0"), n1 = L("n1");
+  const jc = L("jc"), pc = L("pc"), ic = L("ic"), nc = L("nc"), kc = L("kc"), mc = L("mc");
+  const A = L("A"), B = L("B"), C = L("C"), R = L("R"), bnB = L("bnB"), bmB = L("bmB"), ws = L("ws"), last = L("last");
+  const arg = (slot: number) => f.get(args).mem("i32.load", slot * 4);
+  const argF = (slot: number) => f.get(args).mem("f32.load", slot * 4);
+  const tilesPer = L("tilesPer");
+  // bt = task / (mTiles*nTiles); rem -> mt, nt
+  arg(ARG.mTiles); arg(ARG.nTiles); f.op("i32.mul").set(tilesPer);
+  f.get(task).get(tilesPer).op("i32.div_u").set(bt);
+  f.get(task).get(tilesPer).op("i32.rem_u").tee(mt);
+  arg(ARG.nTiles); f.op("i32.rem_u").set(nt);
+  f.get(mt); arg(ARG.nTiles); f.op("i32.div_u").set(mt);
+  f.get(mt); arg(ARG.chunkM); f.op("i32.mul").set(m0);
+  minI32(f, () => { f.get(m0); arg(ARG.chunkM); f.op("i32.add"); }, () => arg(ARG.M));
+  f.set(m1);
+  f.get(nt); arg(ARG.chunkN); f.op("i32.mul").set(n0);
+  minI32(f, () => { f.get(n0); arg(ARG.chunkN); f.op("i32.add"); }, () => arg(ARG.N));
+  f.set(n1);
+  // batch offsets (bytes)
+  const boff = (base: number, bs: number, dst: number) => {
+    arg(base); f.get(bt); arg(bs); f.op("i32.mul").i32(4).op("i32.mul").op("i32.add").set(dst);
+  };
+  boff(ARG.A, ARG.bsA, A); boff(ARG.B, ARG.bsB, B); boff(ARG.C, ARG.bsC, C);
+  arg(ARG.res); f.if_("i32"); boff(ARG.res, ARG.bsR, R); f.get(R); f.else_().i32(0).end().set(R);
+  arg(ARG.biasN); f.if_("i32"); boff(ARG.biasN, ARG.bsBiasN, bnB); f.get(bnB); f.else_().i32(0).end().set(bnB);
+  arg(ARG.biasM); f.if_("i32"); boff(ARG.biasM, ARG.bsBiasM, bmB); f.get(bmB); f.else_().i32(0).end().set(bmB);
+  arg(ARG.ws); f.get(tid); arg(ARG.wsStride); f.op("i32.mul").op("i32.add").set(ws);
+  const elemOff = (base: number, row: () => void, rs: number, col: () => void, cs: number) => {
+    f.get(base); row(); arg(rs); f.op("i32.mul"); col(); arg(cs); f.op("i32.mul").op("i32.add").i32(4).op("i32.mul").op("i32.add");
+  };
+  f.for_(jc, () => f.get(n0), () => f.get(n1), NC, () => {
+    minI32(f, () => f.i32(NC), () => f.get(n1).get(jc).op("i32.sub"));
+    f.set(nc);
+    // do { ... } while (pc < K): runs once when K == 0 so beta/bias/activation still apply
+    f.i32(0).set(pc);
+    const pcLoop = f.loop();
+    {
+      minI32(f, () => f.i32(KC), () => { arg(ARG.K); f.get(pc).op("i32.sub"); });
+      f.set(kc);
+      f.get(pc).get(kc).op("i32.add"); arg(ARG.K); f.op("i32.ge_s").set(last);
+      f.get(ws).i32(WS.packB).op("i32.add");
+      elemOff(B, () => f.get(pc), ARG.rsB, () => f.get(jc), ARG.csB);
+      arg(ARG.rsB); arg(ARG.csB); f.get(kc).get(nc).call(packB);
+      f.for_(ic, () => f.get(m0), () => f.get(m1), MC, () => {
+        minI32(f, () => f.i32(MC), () => f.get(m1).get(ic).op("i32.sub"));
+        f.set(mc);
+        f.get(ws).i32(WS.packA).op("i32.add");
+        elemOff(A, () => f.get(ic), ARG.rsA, () => f.get(pc), ARG.csA);
+        arg(ARG.rsA); arg(ARG.csA); f.get(mc).get(kc); argF(ARG.alpha); f.call(packA);
+        // macro(pa, pb, c, ldc, mc, nc, kc, readC, beta, last, bn, bm, res, ldr, act, lo, hi, scratch)
+        f.get(ws).i32(WS.packA).op("i32.add");
+        f.get(ws).i32(WS.packB).op("i32.add");
+        f.get(C).get(ic); arg(ARG.ldc); f.op("i32.mul").get(jc).op("i32.add").i32(4).op("i32.mul").op("i32.add");
+        arg(ARG.ldc); f.i32(4).op("i32.mul");
+        f.get(mc).get(nc).get(kc);
+        // readC: pc > 0 (accumulate) or beta != 0; beta: 1 after the first block
+        f.get(pc).i32(0).op("i32.gt_s"); argF(ARG.beta); f.f32(0).op("f32.ne").op("i32.or");
+        f.get(pc).i32(0).op("i32.gt_s").if_("f32").f32(1).else_(); argF(ARG.beta); f.end();
+        f.get(last);
+        f.get(bnB).if_("i32").get(bnB).get(jc).i32(4).op("i32.mul").op("i32.add").else_().i32(0).end();
+        f.get(bmB).if_("i32").get(bmB).get(ic).i32(4).op("i32.mul").op("i32.add").else_().i32(0).end();
+        f.get(R).if_("i32").get(R).get(ic); arg(ARG.ldr); f.op("i32.mul").get(jc).op("i32.add").i32(4).op("i32.mul").op("i32.add").else_().i32(0).end();
+        arg(ARG.ldr); f.i32(4).op("i32.mul");
+        arg(ARG.act); argF(ARG.lo); argF(ARG.hi);
+        f.get(ws).i32(WS.scratch).op("i32.add");
+        f.call(macro);
+      });
+      f.get(pc).i32(KC).op("i32.add").tee(pc);
+      arg(ARG.K); f.op("i32.lt_s").brIf(pcLoop);
+    }
+    f.end();
+  });
+}
