@@ -1,7 +1,7 @@
 // The seed test (shared/reference/seed_test_custom_post_grad_passes.py) in TypeScript: custom joint
-// passes, the pre-grad merge-mm pass on bfloat16 inputs, and the per-device backend pass.
-// The conv+relu scenarios (freezing + cpu._convolution_pointwise + lowering patterns) land with the
-// freezing/lowering work of the pass-pipeline issue.
+// passes, the pre-grad merge-mm pass on bfloat16 inputs, the per-device backend pass,
+// and the conv+relu custom pre/post passes with freezing and patternMatcher: false (a lowering pattern
+// onto cpu._convolution_pointwise after freezing's conv weight prepack: counts 2 and 3).
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -11,6 +11,9 @@ import { CustomGraphPass, CustomGraphModulePass, getHashForFiles } from "../../s
 import { patchInductorBackend, getCustomBackendPassForDevice } from "../../src/inductor/backend_registry.js";
 import { getitem, type Graph, type GraphModule, type Node } from "../../src/fx/index.js";
 import { fileURLToPath } from "node:url";
+import { cpu } from "../../src/ops/cpu.js";
+import { lowerings } from "../../src/inductor/lowering_table.js";
+import { Arg, CallFunction, PatternMatcherPass, registerLoweringPattern, type Match } from "../../src/inductor/pattern_matcher/index.js";
 
 const { aten } = coil;
 const thisFile = fileURLToPath(import.meta.url);
@@ -125,3 +128,60 @@ test("a failing user pass names the hook and the pass", () => {
     assert.throws(() => coil.compile((x: coil.Tensor) => x.cos(), { fullgraph: true })(coil.randn(4)), /postGradCustomPostPass custom pass 'brokenPass' failed on the inference graph: boom/);
   });
 });
+
+// ---- conv+relu with freezing and patternMatcher: false (the seed's test_custom_pre_pass / test_custom_post_pass) ----
+
+/** The seed's mkldnn conv+relu fusion, on coil's cpu._convolution_pointwise, as a lowering pattern. */
+function registerCpuConvReluFusion(customPassDict: PatternMatcherPass): void {
+  const convReluPattern = CallFunction(aten.relu,
+    CallFunction(cpu._convolution_pointwise.default, Arg(), Arg(), Arg(), Arg(), Arg(), Arg(), Arg(), Arg(), Arg(), Arg(), { _users: 1 }));
+  registerLoweringPattern(convReluPattern, { passDict: customPassDict, extraCheck: () => true })(
+    function fn(_match: Match, ...args: unknown[]) {
+      const computationArgs = [...args.slice(0, -3), "relu", [], ""];
+      return lowerings.call(cpu._convolution_pointwise.default, ...computationArgs);
+    },
+  );
+}
+
+class CustomPass extends PatternMatcherPass {
+  override call(g: Graph): void { this.apply(g); }
+  override uuid(): string { return getHashForFiles([thisFile]); }
+}
+
+class ConvReLU extends coil.nn.Module {
+  conv: coil.nn.Conv2d;
+  constructor(ic: number, oc: number) {
+    super();
+    this.conv = new coil.nn.Conv2d(ic, oc, 3, { stride: 1, padding: 1 });
+  }
+  forward(x: coil.Tensor): coil.Tensor { return (this.conv.call(x) as coil.Tensor).relu(); }
+}
+
+/** The seed's _test_common: counters cleared, eager vs compiled under noGrad, then the two counts. */
+function testCommon(mod: coil.nn.Module, inputs: coil.Tensor[], matcherCount: number, matcherNodes: number): void {
+  coil.counters.clear();
+  coil.noGrad(() => {
+    const cloned = inputs.map((x) => x.clone());
+    const expected = mod.call(...inputs) as coil.Tensor;
+    const actual = coil.compile(mod)(...cloned) as coil.Tensor;
+    assertClose(actual, expected, 1e-5, 1.3e-6);
+  });
+  assert.equal(coil.counters.inductor.pattern_matcher_count, matcherCount);
+  assert.equal(coil.counters.inductor.pattern_matcher_nodes, matcherNodes);
+}
+
+for (const hook of ["postGradCustomPrePass", "postGradCustomPostPass"] as const) {
+  test(`custom ${hook === "postGradCustomPrePass" ? "pre" : "post"} pass: conv+relu lowering pattern with freezing (counts 2 and 3)`, () => {
+    const customPass = new CustomPass();
+    config.patch({ freezing: true, patternMatcher: false, postGradCustomPrePass: null, postGradCustomPostPass: null, [hook]: customPass }, () => {
+      registerCpuConvReluFusion(customPass);
+      const mod = new ConvReLU(16, 16).eval();
+      const x = coil.randn([1, 16, 56, 56], { dtype: "float32" });
+      const matchCount = 1, matchNodes = 2; // conv_pointwise + relu
+      const otherMatchCount = 1, otherMatchNodes = 1; // conv weight prepack (freezing)
+      testCommon(mod, [x], matchCount + otherMatchCount, matchNodes + otherMatchNodes);
+      assert.equal(coil.counters.inductor.cpu_conv_weight_pack_matcher_count, 1);
+      assert.equal(coil.counters.inductor.fxgraph_cache_bypass, 1, "freezing bypasses the FX graph cache");
+    });
+  });
+}

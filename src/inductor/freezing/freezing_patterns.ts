@@ -14,6 +14,8 @@ import { noGrad } from "../../autograd/index.js";
 import { bump } from "../../utils/counters.js";
 import { CallFunction, KeywordArg, PatternMatcherPass, registerGraphPattern, type Match } from "../pattern_matcher/index.js";
 import { addConstant } from "./constant_folding.js";
+// The op these patterns create must be lowerable wherever they run (until the lowering index imports it).
+import "../lowering/cpu_conv_pointwise.js";
 
 /** The module whose constants the current apply() reads (set around each run). */
 let currentModule: GraphModule | null = null;

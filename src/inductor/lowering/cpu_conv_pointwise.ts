@@ -1,0 +1,20 @@
+// inductor/lowering/cpu_conv_pointwise: the lowering of cpu._convolution_pointwise (and of
+// cpu._reorder_convolution_weight): an extern kernel that calls the op's eager kernel from the wrapper,
+// like Inductor's mkldnn convolution lowerings. Lowering patterns call it through
+// `lowerings.call(cpu._convolution_pointwise.default, ...)` (the seed's `L[...]`). While graphs still run
+// through the fx-closure codegen, lowering-pattern handlers receive eager tensors instead of IR values;
+// then the call simply runs the op (the "lowered" value of an eager tensor is the eager result).
+// In: lowered args (TensorBox / constants) or eager tensors. Out: a TensorBox (or an eager tensor).
+
+import { Tensor } from "../../tensor/tensor.js";
+import { cpu } from "../../ops/cpu.js";
+import type { OpOverload } from "../../ops/registry.js";
+import { registerLowering } from "../lowering_table.js";
+import { bindLowered, externCall } from "./common.js";
+
+const hasEagerTensor = (args: readonly unknown[]): boolean =>
+  args.some((a) => a instanceof Tensor || (Array.isArray(a) && a.some((e) => e instanceof Tensor)));
+
+for (const op of [cpu._convolution_pointwise.default, cpu._reorder_convolution_weight.default] as OpOverload[]) {
+  registerLowering(op, (...args: unknown[]) => (hasEagerTensor(args) ? op(...args) : externCall("extern", op, bindLowered(op, args))));
+}
