@@ -1,6 +1,8 @@
 // bench/peers/tfjs: the TensorFlow.js peer on its WebAssembly backend (XNNPACK, SIMD, one thread in Node).
 // In: workload sizes and the same float32 arrays coil uses. Out: functions that run one workload call
 // (inside tf.tidy, result disposed) and functions that return its output as a flat array for the check.
+// No training row: tfjs-core alone registers no gradients (the @tensorflow/tfjs umbrella package does,
+// together with layers, converter, data and webgl, which the bench does not want to install).
 
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-wasm";
@@ -51,15 +53,17 @@ export const layerNormGelu = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tens
 export type EncoderVars = Record<string, tf.Variable>;
 
 /** The encoder's parameters as tf.Variables (linear weights transposed to [in, out]). */
+let varCount = 0;
 export function encoderVars(p: Params): EncoderVars {
   const v: EncoderVars = {};
+  const id = varCount++;
   for (const [k, { data, shape }] of p) {
     if (shape.length === 2) {
       const [o, i] = shape as [number, number];
       const tr = new Float32Array(data.length);
       for (let r = 0; r < o; r++) for (let c = 0; c < i; c++) tr[c * o + r] = data[r * i + c]!;
-      v[k] = tf.variable(tf.tensor2d(tr, [i, o]), true, `enc_${k}`.replace(/\./g, "_"));
-    } else v[k] = tf.variable(tf.tensor(data, shape), true, `enc_${k}`.replace(/\./g, "_"));
+      v[k] = tf.variable(tf.tensor2d(tr, [i, o]), true, `enc${id}_${k}`.replace(/\./g, "_"));
+    } else v[k] = tf.variable(tf.tensor(data, shape), true, `enc${id}_${k}`.replace(/\./g, "_"));
   }
   return v;
 }
@@ -78,16 +82,6 @@ export function encoder(x: tf.Tensor3D, v: EncoderVars, H: number): tf.Tensor3D 
   const x1 = layerNorm(tf.add(x2, ao), v["norm1.weight"]!, v["norm1.bias"]!) as tf.Tensor2D;
   const ff = lin(tf.relu(lin(x1, v["linear1.weight"]!, v["linear1.bias"]!)), v["linear2.weight"]!, v["linear2.bias"]!);
   return tf.reshape(layerNorm(tf.add(x1, ff), v["norm2.weight"]!, v["norm2.bias"]!), [B, S, E]) as tf.Tensor3D;
-}
-
-/** One SGD training step on the encoder (MSE loss); returns the loss before the update. */
-export function encoderTrainStep(x: tf.Tensor3D, target: tf.Tensor, v: EncoderVars, H: number, lr: number): number {
-  const vars = Object.values(v);
-  const { value, grads } = tf.variableGrads(() => tf.mean(tf.squaredDifference(encoder(x, v, H), target)) as tf.Scalar, vars);
-  tf.tidy(() => { for (const w of vars) w.assign(tf.sub(w, tf.mul(grads[w.name]!, lr))); });
-  const loss = value.dataSync()[0]!;
-  value.dispose(); tf.dispose(Object.values(grads));
-  return loss;
 }
 
 export { tf };

@@ -176,6 +176,11 @@ function encoderRows(): Workload[] {
     "coil compiled": async () => { const m = coil.compile(seededEncoder()), x = C.fromF32(encX(), encShape); return { run: () => coil.noGrad(() => m(x)), output: () => f32(coil.noGrad(() => m(x))) }; },
     ...ortCells(() => O.encoderGraph(ENC_B, ENC_S, E, H, C.paramsOf(seededEncoder())), () => ({ x: { data: encX(), shape: encShape } })),
     "tfjs-wasm": tfjsCell(() => { const v = TF.encoderVars(C.paramsOf(seededEncoder())); const tx = TF.t(encX(), encShape) as TF.tf.Tensor3D; return TF.tfImpl(() => TF.encoder(tx, v, H)); }),
+    "jax-js": async () => {
+      await J.initJax();
+      const p = J.encoderParams(C.paramsOf(seededEncoder()));
+      return J.jaxImpl((x: J.JArr, ...ps: J.JArr[]) => J.encoder(Object.fromEntries(Object.keys(p).map((k, i) => [k, ps[i]!])) as J.EncP, x, H), [J.arr(encX(), encShape), ...Object.values(p)]);
+    },
   };
   // Training step: the output checked is the loss of the first step from the shared initial weights.
   const coilTrain = (compiled: boolean) => async (): Promise<Impl> => {
@@ -188,12 +193,20 @@ function encoderRows(): Workload[] {
   const train: Workload["systems"] = {
     "coil eager": coilTrain(false),
     "coil compiled": coilTrain(true),
-    "tfjs-wasm": tfjsCell(() => {
-      const v = TF.encoderVars(C.paramsOf(seededEncoder()));
-      const tx = TF.t(encX(), encShape) as TF.tf.Tensor3D, tt = TF.t(encTarget(), encShape);
+    "jax-js": async () => {
+      await J.initJax();
+      let p = J.encoderParams(C.paramsOf(seededEncoder()));
+      const x = J.arr(encX(), encShape), t = J.arr(encTarget(), encShape), step = J.encoderTrainStep(H, ENC_LR);
       let first: number | null = null;
-      return { run: () => { const l = TF.encoderTrainStep(tx, tt, v, H, ENC_LR); first ??= l; }, output: () => new Float32Array([first ?? TF.encoderTrainStep(tx, tt, v, H, ENC_LR)]) };
-    }),
+      const run = async (): Promise<number> => {
+        const [l, next] = step(p, x.ref, t.ref);
+        p = next;
+        const v = (await l.data())[0]!;
+        first ??= v;
+        return v;
+      };
+      return { run, output: async () => [first ?? await run()] };
+    },
   };
   return [
     { id: "TransformerEncoderLayer fwd (d128 h4 ff512, 8x64)", systems: fwd },

@@ -1,0 +1,15 @@
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-wasm";
+import "@tensorflow/tfjs-backend-cpu";
+import * as ort from "onnxruntime-node";
+import { init, numpy as np, jit, defaultDevice, nn as jnn } from "@jax-js/jax";
+await tf.setBackend("wasm"); await tf.ready();
+console.log("tf backend", tf.getBackend());
+const a = tf.randomNormal([256, 256]);
+const t0 = performance.now(); for (let i = 0; i < 10; i++) tf.matMul(a, a).dataSync(); console.log("tf mm", (performance.now() - t0) / 10);
+console.log("ort", Object.keys(ort).slice(0, 20));
+const devs = await init("wasm"); console.log("jax devs", devs); defaultDevice("wasm");
+const f = jit((x: np.Array) => np.cos(np.cos(np.cos(x))));
+const x = np.array(new Float32Array(1 << 20));
+const y = f(x.ref); const d = await y.data(); console.log("jax", d[0], d.length);
+console.log(Object.keys(jnn));
