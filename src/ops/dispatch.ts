@@ -109,6 +109,7 @@ function backend(op: OpOverload, args: Args): KernelResult {
       const dev = tensors[0]!.device;
       for (const t of tensors) if (t.device !== dev) throw new TypeError(`expected all tensors to be on the same device, but found ${dev} and ${t.device}`);
     }
+    if (op.isInplace) checkNoInternalOverlap(op, args);
     if (anyFake) return fakeFromMeta(op, args);
     const out = op.def.kernel(args);
     if (op.isInplace) {
@@ -117,6 +118,20 @@ function backend(op: OpOverload, args: Args): KernelResult {
     return out;
   } catch (err) {
     throw opError(op, args, err);
+  }
+}
+
+/**
+ * An in-place op must not write through a tensor whose elements share memory (a broadcast view with a
+ * 0 stride on a dim of size > 1): the result would depend on the write order (PyTorch refuses it too).
+ */
+function checkNoInternalOverlap(op: OpOverload, args: Args): void {
+  for (const a of op.schema.args) {
+    const t = args[a.name];
+    if (!a.mutable || !(t instanceof Tensor) || t.numel() === 0) continue;
+    if (t.shape.some((d, i) => d > 1 && t.strides[i] === 0)) {
+      throw new Error(`${op.opName}: unsupported operation: more than one element of the written-to tensor '${a.name}' (shape [${t.shape.join(", ")}], strides [${t.strides.join(", ")}]) refers to a single memory location; clone() the tensor before the in-place operation`);
+    }
   }
 }
 
