@@ -83,9 +83,14 @@ export function scalarTensor(v: number | boolean, like: Tensor): Tensor {
   return Tensor.fromValues([Number(v)], [], d, like.device);
 }
 
+/** Largest element count of one storage (JS typed arrays hold at most 2^32 - 1 elements). */
+const MAX_ELEMENTS = 2 ** 32 - 1;
+
 function sizeArgs(op: string, size: (number | number[])[]): number[] {
   const s = size.length === 1 && Array.isArray(size[0]) ? size[0] : size;
   for (const v of s as number[]) if (!Number.isInteger(v) || v < 0) throw new RangeError(`${op}: invalid size ${JSON.stringify(s)}: sizes must be non-negative integers`);
+  const n = numel(s as number[]);
+  if (n > MAX_ELEMENTS) throw new RangeError(`${op}: size [${(s as number[]).join(", ")}] has ${n} elements, more than a tensor can hold (at most ${MAX_ELEMENTS})`);
   return (s as number[]).slice();
 }
 
