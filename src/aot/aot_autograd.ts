@@ -12,8 +12,10 @@ import { log } from "../utils/logging.js";
 import { stage } from "../ops/dispatch.js";
 import { Interpreter, type Graph, type GraphModule, type Node } from "../fx/index.js";
 import { traceInference, traceJoint } from "./joint.js";
-import { defaultPartition, type PartitionResult } from "./partitioner.js";
-import type { DecompositionTable } from "./decompositions.js";
+import type { PartitionResult, PartitionOptions } from "./partitioner.js";
+import { defaultPartition } from "./min_cut_partitioner.js";
+import { toDecompositionTable, type DecompositionTable, type DecompositionsOption } from "./decompositions.js";
+import { currentBackendContext } from "../dynamo/backends.js";
 
 export type GraphKind = "inference" | "forward" | "backward" | "joint";
 /** A compiled graph: takes flat tensors, returns flat outputs. */
@@ -31,14 +33,15 @@ export interface GraphCompileInfo {
   mutatedInputIndices: number[];
 }
 export type GraphCompiler = (gm: GraphModule, exampleInputs: Tensor[], info: GraphCompileInfo) => CompiledGraph;
-export type PartitionFn = (joint: GraphModule, opts: { numFwdOutputs: number }) => PartitionResult;
+export type PartitionFn = (joint: GraphModule, opts: PartitionOptions) => PartitionResult;
 
 export interface AotOptions {
   fwCompiler: GraphCompiler;
   bwCompiler?: GraphCompiler;
   inferenceCompiler?: GraphCompiler;
   partitionFn?: PartitionFn;
-  decompositions?: DecompositionTable;
+  /** Extra/overriding decompositions (on top of the default table); compile()'s `decompositions` option wins over these. */
+  decompositions?: DecompositionsOption;
   /** Runs on the joint graph (training) or the inference graph before partitioning (the joint hooks). */
   jointGraphPasses?: (graph: Graph, kind: "joint" | "inference") => void;
 }
@@ -95,10 +98,11 @@ export function aotAutograd(opts: AotOptions): (gm: GraphModule, exampleInputs: 
     const flatExamples = [...params, ...exampleInputs];
     const fnFlat = (...flat: Tensor[]) => run(flat, flat.slice(params.length));
     const needsGrad = isGradEnabled() && flatExamples.some((t) => t.requiresGrad);
+    const decompositions = mergeDecompositions(opts.decompositions, currentBackendContext().decompositions as DecompositionsOption | undefined);
     const prevStage = stage.current;
     stage.current = "aot";
     try {
-      const lifted = { params, names };
+      const lifted = { params, names, decompositions };
       const result = needsGrad ? compileTraining(opts, fnFlat, flatExamples, lifted) : compileInference(opts, fnFlat, flatExamples, lifted);
       bump("aot_autograd", "ok");
       return (...userArgs: unknown[]) => result([...params, ...(userArgs as Tensor[])]);
@@ -116,10 +120,17 @@ function applyMutations(flat: Tensor[], outs: unknown[], numFwd: number, mutated
   return outs.slice(0, numFwd - mutated.length);
 }
 
-interface Lifted { params: Tensor[]; names: string[] }
+interface Lifted { params: Tensor[]; names: string[]; decompositions: DecompositionTable | undefined }
+
+function mergeDecompositions(base: DecompositionsOption | undefined, user: DecompositionsOption | undefined): DecompositionTable | undefined {
+  const a = toDecompositionTable(base, "aotAutograd decompositions");
+  const b = toDecompositionTable(user, "compile decompositions");
+  if (!a || !b) return a ?? b;
+  return new Map([...a, ...b]);
+}
 
 function compileInference(opts: AotOptions, fn: (...a: Tensor[]) => unknown, examples: Tensor[], lifted: Lifted): (flat: Tensor[]) => unknown {
-  const traced = traceInference(fn, examples, { decompositions: opts.decompositions });
+  const traced = traceInference(fn, examples, { decompositions: lifted.decompositions });
   opts.jointGraphPasses?.(traced.gm.graph, "inference");
   traced.gm.recompile();
   log("aot_graphs", () => `===== inference graph =====\n${traced.gm.graph.toString()}`);
@@ -136,11 +147,13 @@ function compileInference(opts: AotOptions, fn: (...a: Tensor[]) => unknown, exa
 }
 
 function compileTraining(opts: AotOptions, fn: (...a: Tensor[]) => unknown, examples: Tensor[], lifted: Lifted): (flat: Tensor[]) => unknown {
-  const joint = traceJoint(fn, examples, { decompositions: opts.decompositions });
+  const joint = traceJoint(fn, examples, { decompositions: lifted.decompositions });
   opts.jointGraphPasses?.(joint.gm.graph, "joint");
   joint.gm.recompile();
   log("aot_graphs", () => `===== joint graph =====\n${joint.gm.graph.toString()}`);
-  const part = (opts.partitionFn ?? defaultPartition)(joint.gm, { numFwdOutputs: joint.numFwdOutputs });
+  const part = (opts.partitionFn ?? defaultPartition)(joint.gm, {
+    numFwdOutputs: joint.numFwdOutputs, staticInputIndices: lifted.params.map((_, i) => i),
+  });
   const fw = opts.fwCompiler(part.forward, examples, {
     kind: "forward", numParams: lifted.params.length, paramNames: lifted.names, params: lifted.params,
     mutatedInputIndices: joint.mutatedInputIndices,

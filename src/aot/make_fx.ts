@@ -8,7 +8,10 @@ import { withDispatchMode, type DispatchMode } from "../ops/dispatch.js";
 import { unbindArgs } from "../ops/schema.js";
 import { lookupOp, type Args, type OpOverload, type KernelResult } from "../ops/registry.js";
 import { Graph, GraphModule, getitem, type Node, type Argument } from "../fx/index.js";
-import { decompositionFor, type DecompositionTable } from "./decompositions.js";
+import { noGrad } from "../autograd/index.js";
+import { decompositionFor, runDecomposition, type Decomposition, type DecompositionTable } from "./decompositions.js";
+
+const aliasOp = (): OpOverload => lookupOp("aten.alias.default")!;
 
 export interface TraceOptions {
   /** Names for the placeholders, in input order (default arg0_1, arg1_1, ...). */
@@ -49,11 +52,25 @@ export class ProxyTensorMode implements DispatchMode {
 
   dispatch(op: OpOverload, args: Args, next: (op: OpOverload, args: Args) => KernelResult): KernelResult {
     const decomp = decompositionFor(op, this.decomps);
-    if (decomp) return decomp(args) as KernelResult;
+    if (decomp) return this.decompose(op, decomp, args);
     if (op.isInplace) return this.functionalize(op, args, next);
     const out = next(op, args);
     this.record(op, args, out);
     return out;
+  }
+
+  /** Run a decomposition with this mode back on the stack, so the ops it calls are recorded. */
+  private decompose(op: OpOverload, fn: Decomposition, args: Args): KernelResult {
+    const inputs = new Set(Object.values(args).filter((v): v is Tensor => v instanceof Tensor));
+    const fix = (r: unknown): Tensor => {
+      if (!(r instanceof Tensor)) throw new TypeError(`aot decomposition of ${op.qualname} returned ${r === null ? "null" : typeof r}, expected a tensor [stage: aot decompose]`);
+      // returning an argument as is would let the autograd layer re-parent it: alias it instead
+      return inputs.has(r) ? (aliasOp()(r) as Tensor) : r;
+    };
+    return noGrad(() => withDispatchMode(this, () => {
+      const r = runDecomposition(op, fn, args);
+      return Array.isArray(r) ? r.map(fix) : fix(r);
+    }));
   }
 
   private record(op: OpOverload, args: Args, out: KernelResult): Node {

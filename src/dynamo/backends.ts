@@ -36,5 +36,20 @@ export function lookupBackend(name: string): Backend {
   return b;
 }
 
+/** Options of the compile() call whose backend is running now (read by later stages, e.g. aot's decompositions). */
+export interface BackendContext {
+  /** compile()'s `decompositions` option: op (or "aten.x.overload") -> decomposition, or a Map of them. */
+  decompositions?: unknown;
+}
+let backendContext: BackendContext = {};
+export function currentBackendContext(): BackendContext {
+  return backendContext;
+}
+export function withBackendContext<R>(ctx: BackendContext, fn: () => R): R {
+  const prev = backendContext;
+  backendContext = ctx;
+  try { return fn(); } finally { backendContext = prev; }
+}
+
 /** "eager": run the captured GraphModule as is, on real tensors. */
 registerBackend("eager", (gm) => (...args: Tensor[]) => gm.forward(...args));

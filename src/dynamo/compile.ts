@@ -10,7 +10,8 @@ import { GraphModule } from "../fx/index.js";
 import { bump } from "../utils/counters.js";
 import { log } from "../utils/logging.js";
 import { dynamoConfig } from "./config.js";
-import { isKnownBackend, listBackends, lookupBackend, type Backend, type CompiledGraphFn } from "./backends.js";
+import { isOpOverload, lookupOp } from "../ops/registry.js";
+import { isKnownBackend, listBackends, lookupBackend, withBackendContext, type Backend, type CompiledGraphFn } from "./backends.js";
 import { Tracer, GraphBreak, fakeInputs, isDataAccessError } from "./capture.js";
 import { Guards, type ParamEntry } from "./guards.js";
 import { flatten, mapTensors, sourceName, unflattenOut, isPlainObject, type OutSpec, type PathKey, type TensorLeaf, type TreeSpec } from "./pytree.js";
@@ -27,9 +28,15 @@ export interface CompileOptions {
    * distinct shape, up to `dynamoConfig.cacheSizeLimit`.
    */
   dynamic?: boolean | null;
+  /**
+   * Extra or overriding decompositions for the aten tracing of the aot stage (backends "aot_eager",
+   * "inductor"): `{ "aten.gelu.default": (self, approximate) => ... }` or a Map keyed by OpOverload.
+   * Each receives the op's schema arguments in order. See docs/aot.md.
+   */
+  decompositions?: Record<string, (...args: never[]) => unknown> | Map<unknown, (...args: never[]) => unknown>;
 }
 
-const OPTION_KEYS = new Set(["backend", "fullgraph", "dynamic"]);
+const OPTION_KEYS = new Set(["backend", "fullgraph", "dynamic", "decompositions"]);
 
 /** A module-like object: nn.Module or anything with `forward` (and optionally a `call` that runs hooks). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -60,7 +67,16 @@ export function reset(): void {
   epoch++;
 }
 
-function validateOptions(opts: unknown): Required<Omit<CompileOptions, "dynamic">> & { dynamic: boolean | null } {
+function validateDecompositions(d: unknown): void {
+  if (d === undefined) return;
+  if (!(d instanceof Map) && !isPlainObject(d)) throw new TypeError(`compile: decompositions must be an object or a Map from op to function (got ${d === null ? "null" : typeof d})`);
+  for (const [k, fn] of d instanceof Map ? d.entries() : Object.entries(d)) {
+    if (!isOpOverload(k) && !(typeof k === "string" && (lookupOp(k) ?? lookupOp(`aten.${k}`)))) throw new TypeError(`compile: decompositions: unknown op '${String(k)}'; use an OpOverload or a name like "aten.gelu.default"`);
+    if (typeof fn !== "function") throw new TypeError(`compile: decompositions: the decomposition of ${String(k)} must be a function (got ${typeof fn})`);
+  }
+}
+
+function validateOptions(opts: unknown): Required<Omit<CompileOptions, "dynamic" | "decompositions">> & { dynamic: boolean | null; decompositions?: CompileOptions["decompositions"] } {
   if (opts === undefined) return { backend: "inductor", fullgraph: false, dynamic: null };
   if (!isPlainObject(opts)) throw new TypeError(`compile: options must be an object like { backend: "eager", fullgraph: true } (got ${typeof opts})`);
   for (const k of Object.keys(opts)) {
@@ -76,7 +92,8 @@ function validateOptions(opts: unknown): Required<Omit<CompileOptions, "dynamic"
   if (typeof fullgraph !== "boolean") throw new TypeError(`compile: fullgraph must be a boolean (got ${typeof fullgraph})`);
   const dynamic = opts.dynamic ?? null;
   if (dynamic !== null && typeof dynamic !== "boolean") throw new TypeError(`compile: dynamic must be a boolean or null (got ${typeof dynamic})`);
-  return { backend: backend as string | Backend, fullgraph, dynamic };
+  validateDecompositions(opts.decompositions);
+  return { backend: backend as string | Backend, fullgraph, dynamic, decompositions: opts.decompositions as CompileOptions["decompositions"] };
 }
 
 function isModuleLike(x: unknown): x is ModuleLike {
@@ -251,7 +268,7 @@ export function compile(fnOrModule: unknown, opts?: CompileOptions): AnyFn {
     const backendFn = typeof options.backend === "string" ? lookupBackend(options.backend) : options.backend;
     let run: CompiledGraphFn;
     try {
-      run = backendFn(gm, capture.exampleInputs);
+      run = withBackendContext({ decompositions: options.decompositions }, () => backendFn(gm, capture.exampleInputs));
     } catch (e) {
       throw new Error(`compile: backend '${backendName}' raised ${(e as Error)?.name ?? "an error"}: ${(e as Error)?.message ?? String(e)}`, { cause: e });
     }
