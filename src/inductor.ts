@@ -16,3 +16,7 @@ export type { LoweringFn, LoweringTarget } from "./inductor/lowering_table.js";
 export { registerBackendForDevice, getCustomBackendPassForDevice, getBackendForDevice, patchInductorBackend, type DeviceBackend, type BackendPass } from "./inductor/backend_registry.js";
 export { compileFx, compileFxInner, devicesInGraph } from "./inductor/compile_fx.js";
 export type { CompiledArtifact } from "./inductor/codegen/artifact.js";
+export {
+  clearFxGraphCache, fxGraphCacheInfo, setCacheEnvironment, registerArtifactLoader, loadArtifact, computeCacheKey,
+  COIL_VERSION, type CacheStore, type CacheEnvironment, type ArtifactLoader, type CacheKeyResult,
+} from "./inductor/codecache/index.js";
