@@ -71,7 +71,7 @@ const SPECS: Record<ConfigKey, KeySpec> = {
   dce: bool(true),
   fxGraphCache: bool(true, false),
   fxGraphCacheDisk: bool(true, false),
-  cacheDir: strOrNull(() => readEnv("COIL_CACHE_DIR") ?? null, false),
+  cacheDir: strOrNull(() => readEnv("COIL_CACHE_DIR") || null, false), // unset or empty: the platform default
   fxGraphCacheMemoryMaxEntries: count(1024),
   fxGraphCacheMemoryMaxBytes: count(256 * 2 ** 20),
   fxGraphCacheDiskMaxBytes: count(2 ** 30),
