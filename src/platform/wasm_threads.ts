@@ -25,7 +25,7 @@ export const nodeWasmHost: WasmHost = {
   },
   spawn(source: string, data: unknown): WorkerHandle | null {
     const code = `const { workerData } = require("node:worker_threads");\n(${source})(workerData);\n`;
-    const w = new Worker(code, { eval: true, workerData: data });
+    const w = new Worker(code, { eval: true, workerData: data, execArgv: [], stdout: false, stderr: false });
     w.unref();
     // errors are reported through shared memory by the worker itself; keep an unhandled 'error' from crashing us
     w.on("error", () => {});
