@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { homedir } from "node:os";
 import { fileURLToPath } from "node:url";
 import * as coil from "../../src/index.js";
 import { traceInference } from "../../src/aot/index.js";
@@ -18,7 +19,7 @@ import { runPostGradPasses } from "../../src/inductor/fx_passes/post_grad.js";
 import {
   clearFxGraphCache, compileWithFxGraphCache, decodeEntry, encodeEntry, fxGraphCacheInfo, setCacheEnvironment, type CacheStore,
 } from "../../src/inductor/codecache/index.js";
-import { coilSourceFingerprint, DiskCacheStore } from "../../src/platform/cache_store.js";
+import { coilSourceFingerprint, defaultCacheRoot, DiskCacheStore } from "../../src/platform/cache_store.js";
 import { fxArtifact, loadFxArtifact, tempCacheDir } from "./fixtures/codecache_util.js";
 
 const root = tempCacheDir();
@@ -235,9 +236,10 @@ const child = fileURLToPath(new URL("./fixtures/codecache_child.ts", import.meta
 const repo = fileURLToPath(new URL("../../", import.meta.url));
 interface ChildResult { hit: number; miss: number; discarded: number; compiles: number; out: number[]; warnings: string[] }
 
-function runChild(dir: string, delayMs = 0): Promise<ChildResult> {
+function runChild(dir: string, delayMs = 0, env: Record<string, string> = {}): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ["--import", "tsx", child, dir, "child-fingerprint", String(delayMs || "")], { cwd: repo, stdio: ["ignore", "pipe", "pipe"] });
+    const p = spawn(process.execPath, ["--import", "tsx", child, dir, "child-fingerprint", String(delayMs || "")],
+      { cwd: repo, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, COIL_CACHE_DIR: "", XDG_CACHE_HOME: "", ...env } });
     let out = "", err = "";
     p.stdout.on("data", (d) => { out += d; });
     p.stderr.on("data", (d) => { err += d; });
@@ -277,4 +279,20 @@ test("two processes compiling the same program at once both succeed; the entry s
   const third = await runChild(dir);
   assert.deepEqual([third.hit, third.compiles], [1, 0]);
   checkChild(third);
+});
+
+test("the cache directory comes from COIL_CACHE_DIR, else XDG_CACHE_HOME/coil, else the platform default", async () => {
+  const viaEnv = join(root, "from-env");
+  const r = await runChild("-", 0, { COIL_CACHE_DIR: viaEnv });
+  assert.equal(r.miss, 1);
+  assert.equal(entryFiles(viaEnv).length, 1);
+  const xdg = join(root, "xdg");
+  const r2 = await runChild("-", 0, { XDG_CACHE_HOME: xdg });
+  assert.equal(r2.miss, 1);
+  if (process.platform === "linux") {
+    assert.equal(entryFiles(join(xdg, "coil")).length, 1);
+    assert.equal(defaultCacheRoot({ XDG_CACHE_HOME: "/x/y" }), "/x/y/coil");
+    assert.equal(defaultCacheRoot({ XDG_CACHE_HOME: "relative/ignored" }), join(homedir(), ".cache", "coil"));
+    assert.equal(defaultCacheRoot({}), join(homedir(), ".cache", "coil"));
+  }
 });

@@ -62,7 +62,7 @@ function diskTrouble(what: string, e: unknown): void {
 /** The disk store for the configured directory, or null (disabled, or unusable: warned once). */
 function diskStore(): CacheStore | null {
   if (!config.fxGraphCacheDisk) return null;
-  const root = config.cacheDir;
+  const root = config.cacheDir || null; // "" is the default directory too, never the working directory
   const id = root ?? "";
   if (stores.has(id)) return stores.get(id)!;
   let store: CacheStore | null = null;
