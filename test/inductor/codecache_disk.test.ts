@@ -296,3 +296,38 @@ test("the cache directory comes from COIL_CACHE_DIR, else XDG_CACHE_HOME/coil, e
     assert.equal(defaultCacheRoot({}), join(homedir(), ".cache", "coil"));
   }
 });
+
+test("readers never see a partial entry while two processes overwrite it", async () => {
+  const dir = join(root, "atomic");
+  const key = "5e".repeat(32);
+  const store = new DiskCacheStore(dir);
+  const writer = fileURLToPath(new URL("./fixtures/codecache_writer.ts", import.meta.url));
+  const spawnWriter = (fill: number) => new Promise<void>((resolve, reject) => {
+    const p = spawn(process.execPath, ["--import", "tsx", writer, dir, key, String(fill), "25"], { cwd: repo, stdio: ["ignore", "pipe", "pipe"] });
+    let err = "";
+    p.stderr.on("data", (d) => { err += d; });
+    p.on("error", reject);
+    p.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`writer exited ${code}: ${err}`))));
+  });
+  let running = true;
+  const writers = Promise.all([spawnWriter(1), spawnWriter(2)]).finally(() => { running = false; });
+  let reads = 0;
+  const fills = new Set<number>();
+  while (running) {
+    const bytes = store.get(key);
+    if (bytes) {
+      const d = decodeEntry(bytes, key);
+      assert.ok(d.ok, `a reader saw a bad entry: ${d.ok ? "" : d.reason}`);
+      const data = d.artifact.constants.w!.storage.data!;
+      const fill = data[0]!;
+      assert.ok(data.every((v) => v === fill), "one writer's entry, whole");
+      fills.add(fill);
+      reads++;
+    }
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  await writers;
+  assert.ok(reads > 0, "the reader saw entries while the writers ran");
+  assert.ok([...fills].every((f) => f === 1 || f === 2));
+  assert.deepEqual(readdirSync(store.location).filter((f) => f.endsWith(".tmp")), []);
+});
