@@ -29,7 +29,7 @@ const t = (x: unknown) => x as T;
  */
 const ENTRIES: Record<string, Decomposition> = {
   // layout-only composites: a functional graph has no aliasing to preserve
-  "aten.contiguous.default": (self: T) => (self.isContiguous() ? aten.alias.default(self) : aten.clone.default(self)),
+  "aten.contiguous.default": (self: T) => (self.isContiguous() ? aten.alias.default(self) : aten.clone.default(self, { memory_format: "contiguous_format" })),
   "aten._unsafe_view.default": (self: T, size: number[]) => aten.view.default(self, size),
   "aten.t.default": (self: T) => (self.ndim < 2 ? aten.alias.default(self) : aten.permute.default(self, [1, 0])),
   "aten.transpose.int": (self: T, d0: number, d1: number) => {

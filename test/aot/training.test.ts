@@ -8,10 +8,8 @@ import assert from "node:assert/strict";
 import * as coil from "../../src/index.js";
 import { nn, optim } from "../../src/index.js";
 import "../../src/inductor.js";
-import { Graph, GraphModule } from "../../src/fx/index.js";
-import { lookupBackend } from "../../src/dynamo/backends.js";
+import { viaBackend, maxDiff, type Module } from "./helpers.js";
 
-type Module = InstanceType<typeof nn.Module>;
 const F = nn.functional;
 
 interface Case {
@@ -23,14 +21,6 @@ interface Case {
   loss: (out: coil.Tensor, y: coil.Tensor) => coil.Tensor;
   optimizer: (params: coil.Tensor[]) => InstanceType<typeof optim.Optimizer>;
   tol: number;
-}
-
-function maxDiff(a: coil.Tensor, b: coil.Tensor): number {
-  const x = a.toArray(), y = b.toArray();
-  assert.equal(x.length, y.length);
-  let m = 0;
-  for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(Number(x[i]) - Number(y[i])) / (1 + Math.abs(Number(y[i]))));
-  return m;
 }
 
 function runParity(c: Case, backend: string): void {
@@ -66,32 +56,6 @@ function runParity(c: Case, backend: string): void {
   if (c.via !== "aot") assert.ok((coil.counters.frames?.ok ?? 0) >= 1, `${c.name}: nothing was captured`);
   assert.deepEqual(Object.keys(coil.counters.graph_break ?? {}), [], `${c.name}: graph breaks ${JSON.stringify(coil.counters.graph_break)}`);
   assert.ok((coil.counters.aot_autograd?.ok ?? 0) >= 1, `${c.name} (${backend}): the aot stage never compiled`);
-}
-
-/**
- * The model as one call_function node (parameters and buffers as get_attr nodes) handed to the
- * backend without dynamo: the aot stage traces through the module at the aten level.
- */
-function viaBackend(mod: Module, backend: string): (x: coil.Tensor) => unknown {
-  const entries = [...mod.namedParameters(), ...mod.namedBuffers()] as [string, coil.Tensor][];
-  const attr = (n: string) => `L__self___${n.replace(/\W/g, "_")}`;
-  const runWith = (x: coil.Tensor, ...ts: coil.Tensor[]): unknown => {
-    const slots = entries.map(([n]) => { const path = n.split("."); const leaf = path.pop()!; return { owner: (path.length ? mod.getSubmodule(path.join(".")) : mod) as unknown as Record<string, unknown>, leaf }; });
-    const saved = slots.map((s) => s.owner[s.leaf]);
-    slots.forEach((s, i) => { s.owner[s.leaf] = ts[i]; });
-    try { return mod.call(x); } finally { slots.forEach((s, i) => { s.owner[s.leaf] = saved[i]; }); }
-  };
-  const g = new Graph();
-  const x = g.placeholder("l_x_");
-  const attrs = entries.map(([n]) => g.getAttr(attr(n)));
-  g.output([g.callFunction(runWith, [x, ...attrs])]);
-  const root = Object.fromEntries(entries.map(([n, t]) => [attr(n), t]));
-  let run: ((...a: coil.Tensor[]) => unknown) | null = null;
-  return (input) => {
-    run ??= lookupBackend(backend)(new GraphModule(root, g), [input]);
-    const r = run(input);
-    return Array.isArray(r) ? r[0] : r;
-  };
 }
 
 /** A CNN head that flattens with a Tensor method (captured) instead of nn.Flatten. */
