@@ -1,5 +1,6 @@
 // inductor/fx_passes/post_grad: the post-grad stage, per forward/backward/inference aten graph:
-// `postGradCustomPrePass`, the built-in post-grad patterns when `config.patternMatcher` is on,
+// `postGradCustomPrePass`, the built-in post-grad passes when `config.patternMatcher` is on (no-op
+// removal, then the patterns: mm + bias -> addmm, frozen conv + pointwise epilogue),
 // `postGradCustomPostPass`, stable topological sort, the custom backend pass of each device present,
 // then DCE and lint. In: a GraphModule and its kind. Out: the module, mutated in place and recompiled.
 
@@ -9,6 +10,22 @@ import { log } from "../../utils/logging.js";
 import { config } from "../config.js";
 import { runPass, type GraphKind } from "../custom_graph_pass.js";
 import { getCustomBackendPassForDevice, type BackendPass } from "../backend_registry.js";
+import { PatternMatcherPass } from "../pattern_matcher/index.js";
+import { removeNoops } from "./noop_removal.js";
+import { registerAddmmFusion } from "./addmm_fusion.js";
+import { registerConvPointwiseFusion } from "./conv_pointwise_fusion.js";
+import { dce } from "./dce.js";
+
+/** The built-in post-grad patterns (one sweep per graph). */
+export const postGradPatterns = new PatternMatcherPass("post_grad_patterns");
+registerAddmmFusion(postGradPatterns);
+registerConvPointwiseFusion(postGradPatterns);
+
+/** The built-in post-grad passes, in order (what `config.patternMatcher` switches). */
+export function runBuiltinPostGradPasses(gm: GraphModule): void {
+  removeNoops(gm.graph);
+  postGradPatterns.apply(gm.graph);
+}
 
 /** Devices of the tensors flowing through a graph (from meta.val / meta.exampleValue). */
 export function devicesInGraph(gm: GraphModule): string[] {
@@ -36,13 +53,14 @@ function runBackendPass(device: string, pass: BackendPass, gm: GraphModule, kind
 export function runPostGradPasses(gm: GraphModule, kind: GraphKind): void {
   const g = gm.graph;
   runPass("postGradCustomPrePass", config.postGradCustomPrePass, g, kind);
+  if (config.patternMatcher) runBuiltinPostGradPasses(gm);
   runPass("postGradCustomPostPass", config.postGradCustomPostPass, g, kind);
   g.stableTopologicalSort();
   for (const device of devicesInGraph(gm)) {
     const pass = getCustomBackendPassForDevice(device);
     if (pass) runBackendPass(device, pass, gm, kind);
   }
-  if (config.dce) g.eliminateDeadCode();
+  if (config.dce) dce(g);
   g.lint();
   gm.recompile();
   log("post_grad_graphs", () => `===== ${kind} graph after post-grad passes =====\n${g.toString()}`);
