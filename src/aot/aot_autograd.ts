@@ -83,7 +83,13 @@ class CompiledFunctionBackward extends AutogradNode {
   }
   apply(grads: (Tensor | null)[]): (Tensor | null)[] {
     if (!this.saved) throw new Error("CompiledFunctionBackward: trying to backward through the graph a second time; specify retainGraph: true");
-    const tangents = this.diffOutputs.map((oi) => grads[oi] ?? noGrad(() => aten.zeros_like.default(this.outputs[oi]!) as Tensor));
+    // the backward graph was traced with contiguous tangents of the outputs' dtypes
+    const tangents = this.diffOutputs.map((oi) => {
+      const o = this.outputs[oi]!;
+      const g = grads[oi] ?? noGrad(() => aten.zeros.default(o.shape, { dtype: o.dtype, device: o.device }) as Tensor);
+      if (g.isContiguous() && g.dtype === o.dtype) return g;
+      return noGrad(() => aten._to_copy.default(g, { dtype: o.dtype, memory_format: "contiguous_format" }) as Tensor);
+    });
     const res = this.bw([...this.saved, ...tangents]) as (Tensor | null)[];
     return res;
   }

@@ -47,7 +47,8 @@ export function traceJoint(fn: (...a: Tensor[]) => unknown, examples: Tensor[], 
   const firstCompute = graph.nodes.toArray().find((n: Node) => n.op !== "placeholder") ?? null;
   const tangents = diffOutputs.map((oi, k) => {
     const o = outs[oi] as Tensor;
-    const t = fakeLike(o, false);
+    // tangents are traced contiguous (PyTorch coerces them too): the runtime makes incoming grads contiguous
+    const t = Tensor.fake(o.shape, o.dtype, o.device);
     const ph = firstCompute ? graph.insertingBefore(firstCompute, () => graph.placeholder(`tangents_${k + 1}`)) : graph.placeholder(`tangents_${k + 1}`);
     ph.meta.val = t;
     mode.nodeOf.set(t, ph);
