@@ -42,6 +42,9 @@ function code(e: unknown): string | undefined {
 /** A CacheStore over `<root>/fxgraph`, one file per key. Throws when the directory cannot be used. */
 export class DiskCacheStore implements CacheStore {
   readonly location: string;
+  /** Bytes in the directory as of the last scan plus what this process wrote since (null: unscanned). */
+  #estimate: number | null = null;
+  #putsSinceScan = 0;
 
   constructor(root: string) {
     this.location = join(root, "fxgraph");
@@ -77,6 +80,8 @@ export class DiskCacheStore implements CacheStore {
       closeSync(fd);
       fd = null;
       renameSync(tmp, this.#path(key));
+      if (this.#estimate !== null) this.#estimate += bytes.length;
+      this.#putsSinceScan++;
     } catch (e) {
       if (fd !== null) try { closeSync(fd); } catch { /* already failing */ }
       try { unlinkSync(tmp); } catch { /* may not exist */ }
@@ -92,7 +97,18 @@ export class DiskCacheStore implements CacheStore {
     try { unlinkSync(this.#path(key)); } catch (e) { if (code(e) !== "ENOENT") throw e; }
   }
 
+  clear(): void {
+    for (const name of readdirSync(this.location)) {
+      if (name.endsWith(ENTRY_SUFFIX)) try { unlinkSync(join(this.location, name)); } catch { /* raced */ }
+    }
+    this.#estimate = 0;
+  }
+
   prune(maxBytes: number): void {
+    // Rescan only when this process's estimate passes the limit, or every 64 writes (other processes
+    // write too), so a miss does not list a large directory each time.
+    if (this.#estimate !== null && this.#estimate <= maxBytes && this.#putsSinceScan < 64) return;
+    this.#putsSinceScan = 0;
     const files: { path: string; size: number; mtime: number }[] = [];
     let total = 0;
     const now = Date.now();
@@ -109,12 +125,12 @@ export class DiskCacheStore implements CacheStore {
       files.push({ path, size: st.size, mtime: st.mtimeMs });
       total += st.size;
     }
-    if (total <= maxBytes) return;
     files.sort((a, b) => a.mtime - b.mtime);
     for (const f of files) {
       if (total <= maxBytes) break;
       try { unlinkSync(f.path); total -= f.size; } catch { /* another process pruned it */ }
     }
+    this.#estimate = total;
   }
 }
 

@@ -176,6 +176,7 @@ class FailingStore implements CacheStore {
   put(_key: string, _bytes: Uint8Array): void { throw Object.assign(new Error("no space left on device, write"), { code: "ENOSPC" }); }
   delete(): void {}
   prune(): void {}
+  clear(): void {}
 }
 
 test("a full disk (ENOSPC) or a failing read never fails a compile: one warning", () => {
@@ -210,6 +211,21 @@ test("the disk size limit prunes the least recently used entries", () => {
   const total = files.reduce((s, f) => s + statSync(f).size, 0);
   assert.ok(files.length >= 1 && total <= 2500, `${files.length} files, ${total} bytes`);
   assert.ok(files.length < 6);
+});
+
+test("clearFxGraphCache({ disk: true }) empties memory and the directory", () => {
+  const dir = join(root, "to-clear");
+  config.patch({ cacheDir: dir }, () => {
+    compileProg();
+    compileProg((x) => x.sin() as coil.Tensor);
+    assert.equal(entryFiles(dir).length, 2);
+    clearFxGraphCache({ disk: true });
+    assert.equal(entryFiles(dir).length, 0);
+    assert.equal(fxGraphCacheInfo().memoryEntries, 0);
+    counters.clear();
+    compileProg();
+    assert.equal(counters.inductor.fxgraph_cache_miss, 1);
+  });
 });
 
 test("atomic writes leave no temp files; the store refuses nothing it wrote", () => {

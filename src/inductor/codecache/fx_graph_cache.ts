@@ -211,7 +211,7 @@ export function clearFxGraphCache(opts: { disk?: boolean } = {}): void {
   memory.clear();
   if (opts.disk) {
     const store = diskStore();
-    if (store) store.prune(0);
+    if (store) store.clear();
   }
 }
 

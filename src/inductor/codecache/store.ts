@@ -14,6 +14,8 @@ export interface CacheStore {
   delete(key: string): void;
   /** Best effort: drop the least recently used entries until the store holds at most maxBytes. */
   prune(maxBytes: number): void;
+  /** Delete every entry. */
+  clear(): void;
 }
 
 /** Keys are lowercase hex digests; anything else is refused before it reaches a file name. */
