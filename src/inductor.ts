@@ -20,3 +20,12 @@ export {
   clearFxGraphCache, fxGraphCacheInfo, setCacheEnvironment, registerArtifactLoader, loadArtifact, computeCacheKey,
   COIL_VERSION, type CacheStore, type CacheEnvironment, type ArtifactLoader, type CacheKeyResult,
 } from "./inductor/codecache/index.js";
+export { freeze, isFrozen, dropFrozenArgs, type FreezeResult } from "./inductor/freezing/freezing.js";
+export { constantFold } from "./inductor/freezing/constant_folding.js";
+export { freezingPatterns, applyFreezingPatterns } from "./inductor/freezing/freezing_patterns.js";
+export { jointGraphPatterns, runBuiltinJointPasses } from "./inductor/fx_passes/joint_graph.js";
+export { postGradPatterns, runBuiltinPostGradPasses } from "./inductor/fx_passes/post_grad.js";
+export { cse } from "./inductor/fx_passes/cse.js";
+export { dce } from "./inductor/fx_passes/dce.js";
+export { removeNoops } from "./inductor/fx_passes/noop_removal.js";
+export { constantFoldUniformValues } from "./inductor/fx_passes/constant_fold_uniform.js";
