@@ -5,6 +5,7 @@ export { Tensor, Storage, type Device } from "./tensor/tensor.js";
 export { float64, float32, float16, bfloat16, int64, int32, uint8, bool, dtypes, type DType, type DTypeName, promoteTypes, resultType } from "./tensor/dtype.js";
 export { manualSeed, Generator, defaultGenerator } from "./tensor/random.js";
 export { aten } from "./ops/aten.js";
+export { cpu } from "./ops/cpu.js";
 export * as autograd from "./autograd/index.js";
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from "./autograd/index.js";
 export * from "./frontend/index.js";
