@@ -58,7 +58,7 @@ export function layoutOf(spec: InputSpec): { baseShape: number[]; view: string }
 }
 
 /** Deterministic input data (rounded to 3 decimals so printed programs reproduce it exactly). */
-export function inputData(spec: InputSpec, n: number): number[] | boolean[] {
+export function inputData(spec: InputSpec, n: number): (number | boolean)[] {
   const r = new Rng(spec.seed);
   if (spec.dtype === "bool") return Array.from({ length: n }, () => r.bool());
   if (spec.dtype === "int64") return Array.from({ length: n }, () => r.int(-4, 6));
@@ -86,7 +86,7 @@ export function makeInputs(p: Program): Inputs {
     const { baseShape, view } = layoutOf(spec);
     const n = baseShape.reduce((a, b) => a * b, 1);
     const flat = inputData(spec, n);
-    let base = coil.tensor(Array.from(flat), { dtype: spec.dtype === "bool" ? "bool" : spec.dtype === "int64" ? "int64" : "float64" });
+    let base = coil.tensor(flat, { dtype: spec.dtype === "bool" ? "bool" : spec.dtype === "int64" ? "int64" : "float64" });
     base = base.to(spec.dtype).reshape(baseShape).contiguous();
     if (spec.requiresGrad) base.requiresGrad_(true);
     bases.push(base);
@@ -150,7 +150,7 @@ export function printProgram(p: Program, backend: string): string {
   for (const spec of p.inputs) {
     const { baseShape, view } = layoutOf(spec);
     const n = baseShape.reduce((a, b) => a * b, 1);
-    const data = JSON.stringify(nest(Array.from(inputData(spec, n)), baseShape));
+    const data = JSON.stringify(nest(inputData(spec, n), baseShape));
     const holder = spec.dtype === "bool" ? "bool" : spec.dtype === "int64" ? "int64" : "float64";
     const cast = holder === spec.dtype ? "" : `.to("${spec.dtype}")`;
     const rg = spec.requiresGrad ? `.requiresGrad_(true)` : "";
