@@ -145,7 +145,7 @@ test("mm + a bias that does not broadcast along rows stays unfused", () => {
 class ConvAct extends coil.nn.Module {
   conv = new coil.nn.Conv2d(4, 8, 3, { padding: 1 });
   constructor(private readonly act: (x: T) => T) { super(); }
-  forward(x: T): T { return this.act(this.conv.call(x) as T); }
+  override forward(x: T): T { return this.act(this.conv.call(x) as T); }
 }
 
 const acts: [string, (x: T) => T, string, unknown[], string][] = [

@@ -154,7 +154,7 @@ class ConvReLU extends coil.nn.Module {
     super();
     this.conv = new coil.nn.Conv2d(ic, oc, 3, { stride: 1, padding: 1 });
   }
-  forward(x: coil.Tensor): coil.Tensor { return (this.conv.call(x) as coil.Tensor).relu(); }
+  override forward(x: coil.Tensor): coil.Tensor { return (this.conv.call(x) as coil.Tensor).relu(); }
 }
 
 /** The seed's _test_common: counters cleared, eager vs compiled under noGrad, then the two counts. */

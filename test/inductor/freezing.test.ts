@@ -24,7 +24,7 @@ function assertClose(a: T, b: T, atol = 1e-5, rtol = 1.3e-6): void {
 }
 
 /** Compile mod under noGrad with `patch`, returning the output and the post-grad graph (printed + nodes). */
-function compileFrozen(mod: nn.Module | ((...a: T[]) => T), args: T[], patch: Record<string, unknown> = {}): { out: T; graph: string; nodes: Node[] } {
+function compileFrozen(mod: coil.nn.Module | ((...a: T[]) => T), args: T[], patch: Record<string, unknown> = {}): { out: T; graph: string; nodes: Node[] } {
   let graph = "", nodes: Node[] = [];
   const out = config.patch({ freezing: true, postGradCustomPostPass: (g: Graph) => { graph = g.toString(); nodes = [...g.nodes]; }, ...patch },
     () => coil.noGrad(() => coil.compile(mod as (...a: T[]) => T)(...args) as T));
@@ -33,7 +33,7 @@ function compileFrozen(mod: nn.Module | ((...a: T[]) => T), args: T[], patch: Re
 
 class Lin extends nn.Module {
   fc = new nn.Linear(6, 5);
-  forward(x: T): T { return (this.fc.call(x) as T).relu(); }
+  override forward(x: T): T { return (this.fc.call(x) as T).relu(); }
 }
 
 test("parameters become _frozen_param constants; the transposed weight is folded into a new constant", () => {
@@ -64,7 +64,7 @@ test("a frozen compile gives eager results on repeated calls and new inputs", ()
 
 class Expander extends nn.Module {
   p = new nn.Parameter(coil.randn(1, 3));
-  forward(x: T): T { return x.add(this.p.expand(64, 3)); }
+  override forward(x: T): T { return x.add(this.p.expand(64, 3)); }
 }
 
 test("constant folding skips ops that would make a constant much larger (expand)", () => {
