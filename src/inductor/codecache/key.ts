@@ -119,6 +119,15 @@ function inputMeta(x: unknown): unknown {
   return typeof x;
 }
 
+/** Every field of GraphCompileInfo (today: kind, lifted params' count, names and metadata, mutated
+ * inputs), tensors by metadata, so fields added later are keyed too. */
+function infoParts(v: unknown): unknown {
+  if (v instanceof Tensor) return tensorMeta(v);
+  if (Array.isArray(v)) return v.map(infoParts);
+  if (typeof v === "object" && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, infoParts(x)]));
+  return inputMeta(v);
+}
+
 /** The first keyed hook whose uuid is unknown (a plain function or uuid() returning null), or null. */
 export function unkeyedHook(): string | null {
   for (const k of KEYED_HOOKS) {
@@ -154,9 +163,7 @@ export function computeCacheKey(gm: GraphModule, examples: readonly unknown[], i
     const details: Record<string, unknown> = {
       graph: canonicalGraph(gm),
       inputs: examples.map(inputMeta),
-      kind: info.kind,
-      params: { numParams: info.numParams, names: info.paramNames, meta: info.params.map((p) => tensorMeta(p)) },
-      mutatedInputIndices: info.mutatedInputIndices,
+      info: infoParts(info),
       config: configParts,
       backendPasses: backendPasses(gm),
       coilVersion: COIL_VERSION,
