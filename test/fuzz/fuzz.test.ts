@@ -8,9 +8,10 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import { runCampaign, loadRegressions, formatReport, regressionHash, type Failure } from "../../tools/fuzz/campaign.js";
-import { check } from "../../tools/fuzz/check.js";
+import * as coil from "../../src/index.js";
+import { check, runEager, compareTensors } from "../../tools/fuzz/check.js";
 import { generate } from "../../tools/fuzz/generate.js";
-import { jsSource } from "../../tools/fuzz/program.js";
+import { jsSource, printProgram, type Program } from "../../tools/fuzz/program.js";
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), "regressions");
 const regressions = loadRegressions(dir);
@@ -25,6 +26,27 @@ const isKnown = (f: Failure) => f.outcome.kind === "mismatch"
 test("fuzz: generator is deterministic per seed and produces valid programs", () => {
   for (const seed of [1, 2, 3, 99]) assert.equal(jsSource(generate(seed)), jsSource(generate(seed)));
   assert.notEqual(jsSource(generate(1)), jsSource(generate(2)));
+});
+
+/** Evaluate a printed repro (TypeScript with its types stripped) and return its eager outputs. */
+function runPrinted(p: Program): coil.Tensor[] {
+  const ts = printProgram(p, "aot_eager").split("\n")
+    .filter((l) => !/^(import |const eager|const compiled|eager\.forEach|\/\/)/.test(l))
+    .join("\n").replace(/: coil\.Tensor/g, "");
+  const { fn, inputs } = new Function("coil", `${ts}\nreturn { fn, inputs };`)(coil) as { fn: (...x: coil.Tensor[]) => coil.Tensor[]; inputs: () => coil.Tensor[] };
+  return fn(...inputs());
+}
+
+test("fuzz: printed repros reproduce the program exactly (inputs incl. 0-size dims, layouts, outputs)", () => {
+  let zeroSized = 0;
+  for (let seed = 0; seed < 60; seed++) {
+    const p = generate(seed * 31 + 7);
+    if (p.inputs.some((i) => i.shape.includes(0))) zeroSized++;
+    const want = runEager(p).outs, got = runPrinted(p);
+    assert.equal(got.length, want.length, `seed ${seed}: output count`);
+    want.forEach((w, i) => assert.equal(compareTensors(`output ${i}`, w, got[i]!, [0, 0]), null, `seed ${seed}:\n${printProgram(p, "aot_eager")}`));
+  }
+  assert.ok(zeroSized > 0, "no program with a 0-size input was checked");
 });
 
 test("fuzz: 250 programs, seed 20261126, eager vs compiled agree (outputs and input grads)", () => {

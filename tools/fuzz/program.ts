@@ -153,8 +153,10 @@ export function printProgram(p: Program, backend: string): string {
     const data = JSON.stringify(nest(inputData(spec, n), baseShape));
     const holder = spec.dtype === "bool" ? "bool" : spec.dtype === "int64" ? "int64" : "float64";
     const cast = holder === spec.dtype ? "" : `.to("${spec.dtype}")`;
+    // nested arrays cannot carry the dims after a 0-size one
+    const reshape = baseShape.includes(0) ? `.reshape(${JSON.stringify(baseShape)})` : "";
     const rg = spec.requiresGrad ? `.requiresGrad_(true)` : "";
-    lines.push(`  coil.tensor(${data}, { dtype: "${holder}" })${cast}${rg}${view},`);
+    lines.push(`  coil.tensor(${data}, { dtype: "${holder}" })${reshape}${cast}${rg}${view},`);
   }
   lines.push(`];`);
   lines.push(`const eager = fn(...inputs());`);
