@@ -17,8 +17,8 @@ export { registerBackendForDevice, getCustomBackendPassForDevice, getBackendForD
 export { compileFx, compileFxInner, devicesInGraph } from "./inductor/compile_fx.js";
 export type { CompiledArtifact } from "./inductor/codegen/artifact.js";
 export {
-  clearFxGraphCache, fxGraphCacheInfo, setCacheEnvironment, registerArtifactLoader, loadArtifact, computeCacheKey,
-  COIL_VERSION, type CacheStore, type CacheEnvironment, type ArtifactLoader, type CacheKeyResult,
+  clearFxGraphCache, fxGraphCacheInfo, setCacheEnvironment, computeCacheKey,
+  COIL_VERSION, type CacheStore, type CacheEnvironment, type CacheKeyResult,
 } from "./inductor/codecache/index.js";
 export { freeze, isFrozen, dropFrozenArgs, type FreezeResult } from "./inductor/freezing/freezing.js";
 export { constantFold } from "./inductor/freezing/constant_folding.js";
