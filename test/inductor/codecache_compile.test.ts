@@ -4,7 +4,10 @@
 
 import { test, beforeEach, after } from "node:test";
 import assert from "node:assert/strict";
-import { rmSync } from "node:fs";
+import { readdirSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import * as coil from "../../src/index.js";
 import { counters } from "../../src/utils/counters.js";
 import { config } from "../../src/inductor/config.js";
@@ -132,4 +135,31 @@ test("the memory cache respects its entry limit (least recently used evicted)", 
   assert.deepEqual(cache(), { bypass: 0, miss: 3, hit: 0 }, "f was evicted by g");
   config.patch({ fxGraphCacheMemoryMaxBytes: 0 }, () => coil.compile(f)(coil.randn(6)));
   assert.equal(fxGraphCacheInfo().memoryEntries, 0, "a zero byte limit keeps nothing");
+});
+
+// ---- end to end across processes (needs a codegen that returns CompiledArtifacts) ----
+
+function runCompileChild(cacheDir: string): { hit: number; miss: number; bypass: number; discarded: number; passCalls: number; y: number[]; grad: number[] } {
+  const child = fileURLToPath(new URL("./fixtures/codecache_compile_child.ts", import.meta.url));
+  const r = spawnSync(process.execPath, ["--import", "tsx", child, cacheDir], { cwd: fileURLToPath(new URL("../../", import.meta.url)), encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout.trim().split("\n").pop()!);
+}
+
+test("coil.compile in a new process hits what an earlier process stored (hooks skipped, same results)", (t) => {
+  const cacheDir = join(dir, "e2e");
+  const first = runCompileChild(cacheDir);
+  assert.deepEqual([first.miss, first.hit, first.bypass], [3, 0, 0], "inference + forward + backward graphs");
+  assert.equal(first.passCalls, 3);
+  const stored = readdirSync(join(cacheDir, "fxgraph")).filter((f) => f.endsWith(".coilfx")).length;
+  if (stored === 0) {
+    t.skip("compileFxInner's codegen returns callables (memory only), not CompiledArtifacts: nothing on disk yet");
+    return;
+  }
+  assert.equal(stored, 3);
+  const second = runCompileChild(cacheDir);
+  assert.deepEqual([second.miss, second.hit, second.discarded], [0, 3, 0]);
+  assert.equal(second.passCalls, 0, "post-grad hooks do not run on a hit");
+  assert.deepEqual(second.y, first.y);
+  assert.deepEqual(second.grad, first.grad);
 });
