@@ -126,14 +126,14 @@ test("fxGraphCache = false: no lookups, no counters", () => {
 
 test("the memory cache respects its entry limit (least recently used evicted)", () => {
   const g = (x: coil.Tensor) => x.sin().add(1);
-  config.patch({ fxGraphCacheMemoryMaxEntries: 1 }, () => {
+  config.patch({ fxGraphCacheMemoryMaxEntries: 1, fxGraphCacheDisk: false }, () => {
     coil.compile(f)(coil.randn(6));
     coil.compile(g)(coil.randn(6));
     assert.equal(fxGraphCacheInfo().memoryEntries, 1);
     coil.compile(f)(coil.randn(6));
   });
   assert.deepEqual(cache(), { bypass: 0, miss: 3, hit: 0 }, "f was evicted by g");
-  config.patch({ fxGraphCacheMemoryMaxBytes: 0 }, () => coil.compile(f)(coil.randn(6)));
+  config.patch({ fxGraphCacheMemoryMaxBytes: 0, fxGraphCacheDisk: false }, () => coil.compile(f)(coil.randn(6)));
   assert.equal(fxGraphCacheInfo().memoryEntries, 0, "a zero byte limit keeps nothing");
 });
 
