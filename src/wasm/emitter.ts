@@ -138,6 +138,27 @@ export class FunctionBuilder {
     }
     return this.emit(o, `v128.const f32x4 ${[a, b, c, d].map(Math.fround).join(" ")}`);
   }
+  /** i64.const (exact for |v| < 2^53 as a number, any value as a bigint). */
+  i64(v: number | bigint): this {
+    const o = [0x42];
+    let x = BigInt.asIntN(64, BigInt(v));
+    for (;;) {
+      const b = Number(x & 0x7fn);
+      x >>= 7n;
+      if ((x === 0n && (b & 0x40) === 0) || (x === -1n && (b & 0x40) !== 0)) { o.push(b); break; }
+      o.push(b | 0x80);
+    }
+    return this.emit(o, `i64.const ${BigInt.asIntN(64, BigInt(v))}`);
+  }
+  /** v128.const from two f64 lanes. */
+  f64x2(a: number, b = a): this {
+    const o = [0xfd, 0x0c];
+    for (const v of [a, b]) {
+      f32buf.setFloat64(0, v, true);
+      for (let i = 0; i < 8; i++) o.push(f32buf.getUint8(i));
+    }
+    return this.emit(o, `v128.const f64x2 ${a} ${b}`);
+  }
   /** v128.const from four i32 lanes. */
   i32x4(a: number, b = a, c = a, d = a): this {
     const o = [0xfd, 0x0c];
@@ -245,6 +266,7 @@ export interface MemoryImport { shared: boolean; maxPages: number; minPages?: nu
 export class ModuleBuilder {
   readonly funcs: FunctionBuilder[] = [];
   private readonly exports: { name: string; fn: FunctionBuilder }[] = [];
+  private readonly data: { offset: number; bytes: Uint8Array }[] = [];
 
   constructor(readonly memory: MemoryImport, readonly name = "module") {}
 
@@ -254,6 +276,14 @@ export class ModuleBuilder {
     this.funcs.push(f);
     if (opts.export) this.exports.push({ name, fn: f });
     return f;
+  }
+
+  /**
+   * An active data segment written into the imported memory at instantiation (every instantiation, on every
+   * thread: use it only for constant tables in the reserved low region, see memory.ts RESERVED).
+   */
+  addData(offset: number, bytes: Uint8Array): void {
+    this.data.push({ offset, bytes });
   }
 
   toBytes(): Uint8Array<ArrayBuffer> {
@@ -313,6 +343,18 @@ export class ModuleBuilder {
       for (const x of b) code.push(x);
     }
     section(10, code);
+    if (this.data.length) {
+      const d: number[] = [];
+      uleb(d, this.data.length);
+      for (const seg of this.data) {
+        d.push(0x00, 0x41);
+        sleb(d, seg.offset);
+        d.push(0x0b);
+        uleb(d, seg.bytes.length);
+        for (const b of seg.bytes) d.push(b);
+      }
+      section(11, d);
+    }
     return new Uint8Array(out);
   }
 

@@ -174,8 +174,9 @@ export function sgemmStrided(batch: number, M: number, N: number, K: number, A: 
       return p;
     };
     const bn = put(o.bias, N), bm = put(o.biasRows, M), r = put(o.residual, batch * M * N);
+    const { alpha, beta: beta_, activation, threads, relaxed } = o;
     sgemmPtr({
-      ...o, M, N, K, batch,
+      alpha, beta: beta_, activation, threads, relaxed, M, N, K, batch,
       A: { ptr: a.ptr, rs: A.rs, cs: A.cs, bs: A.bs ?? 0 },
       B: { ptr: b.ptr, rs: B.rs, cs: B.cs, bs: B.bs ?? 0 },
       C: { ptr: c, ld: N, bs: M * N },

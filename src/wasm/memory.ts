@@ -12,6 +12,8 @@ export const ALIGN = 64;
 export const MAX_PAGES = 32768;
 /** Bytes below this are never handed out (pointer 0 means "absent" in kernel argument blocks). */
 const HEAP_BASE = 1024;
+/** Fixed addresses in the reserved low KiB for constant tables that kernel modules write as data segments. */
+export const RESERVED = { twoOverPiBits: 256 } as const;
 
 /** Size class for a byte count: multiples of 64 up to 1 KiB, then 4 classes per power of two. */
 export function sizeClass(bytes: number): { index: number; size: number } {
