@@ -73,6 +73,16 @@ export function interpretTorchGraph(gm: GraphModule, attrNames: string[], attrVa
   return new LiftedAttrInterpreter(gm, attrNames, attrValues).run(...userArgs);
 }
 
+/** Stands for the (not differentiable) compiled backward in a createGraph backward: refuses double backward. */
+class CompiledFunctionDoubleBackward extends AutogradNode {
+  readonly name = "CompiledFunctionBackwardBackward";
+  readonly numOutputs: number;
+  constructor(private readonly gradDescr: string[]) { super(); this.numOutputs = gradDescr.length; }
+  apply(): (Tensor | null)[] {
+    throw new Error(`aot autograd: double backward through a compiled function is not supported (gradients ${this.gradDescr.join(", ")} came from a compiled backward graph, which is not differentiable); compute higher-order gradients eagerly or compile the gradient computation itself [stage: aot runtime (double backward)]`);
+  }
+}
+
 /** Backward node of a compiled function: runs the compiled backward graph. */
 class CompiledFunctionBackward extends AutogradNode {
   readonly name = "CompiledFunctionBackward";
@@ -90,7 +100,17 @@ class CompiledFunctionBackward extends AutogradNode {
       if (g.isContiguous() && g.dtype === o.dtype) return g;
       return noGrad(() => aten._to_copy.default(g, { dtype: o.dtype, memory_format: "contiguous_format" }) as Tensor);
     });
-    const res = this.bw([...this.saved, ...tangents]) as (Tensor | null)[];
+    if (!isGradEnabled()) return this.bw([...this.saved, ...tangents]) as (Tensor | null)[];
+    // createGraph: the compiled backward is not differentiable; results carry a node that refuses
+    // a second backward (PyTorch: "torch.compile with aot_autograd does not currently support double backward")
+    const res = noGrad(() => this.bw([...this.saved!, ...tangents])) as (Tensor | null)[];
+    const guard = new CompiledFunctionDoubleBackward(res.map((r) => (r ? `[${r.shape.join(", ")}] ${r.dtype.name}` : "none")));
+    res.forEach((r, i) => {
+      if (!r || !r.dtype.isFloatingPoint) return;
+      r.requiresGrad = true;
+      r.gradFn = guard;
+      r.outputNr = i;
+    });
     return res;
   }
   override release(): void { this.saved = null; }

@@ -7,7 +7,34 @@ import { Tensor } from "../tensor/tensor.js";
 import { withDispatchMode } from "../ops/dispatch.js";
 import { enableGrad, noGrad, grad as autogradGrad } from "../autograd/index.js";
 import { Graph, GraphModule, type Node, type Argument } from "../fx/index.js";
+import { OpBackward } from "../autograd/node.js";
+import type { GradFn } from "../tensor/tensor.js";
 import { ProxyTensorMode, flattenOutputs, makeFx, outputArgs, type TraceOptions } from "./make_fx.js";
+
+const describe = (t: Tensor) => `[${t.shape.join(", ")}] ${t.dtype.name}`;
+
+/**
+ * Before tracing the backward: every recorded backward node on a path to an input that needs a
+ * gradient must have a derivative formula. Names the op, its output shape/dtype and the stage.
+ */
+function checkDerivatives(outs: Tensor[], produced: Iterable<Tensor>): void {
+  const outputOf = new Map<GradFn, Tensor>();
+  for (const t of produced) if (t.gradFn && !outputOf.has(t.gradFn)) outputOf.set(t.gradFn, t);
+  const seen = new Set<GradFn>();
+  const stack = outs.map((o) => o.gradFn).filter((f): f is GradFn => f !== null);
+  while (stack.length) {
+    const fn = stack.pop()!;
+    if (seen.has(fn)) continue;
+    seen.add(fn);
+    if (fn instanceof OpBackward && typeof fn.op.def.derivative !== "function" && fn.nextFunctions.some((e) => e !== null)) {
+      const d = fn.op.def.derivative;
+      const why = d === "nondifferentiable" ? "is not differentiable" : `has no derivative (${d.notImplemented})`;
+      const o = outputOf.get(fn);
+      throw new Error(`aot autograd: ${fn.op.qualname} ${why}, but its result${o ? ` ${describe(o)}` : ""} needs a gradient in this training graph; run it under noGrad, detach its inputs, or compile for inference [stage: aot joint graph]`);
+    }
+    for (const e of fn.nextFunctions) if (e) stack.push(e.fn);
+  }
+}
 
 export interface JointGraph {
   gm: GraphModule;
@@ -30,7 +57,8 @@ function fakeLike(t: Tensor, requiresGrad: boolean): Tensor {
 export function traceInference(fn: (...a: Tensor[]) => unknown, examples: Tensor[], opts: TraceOptions = {}): { gm: GraphModule; numFwdOutputs: number; mutatedInputIndices: number[] } {
   const fakes = examples.map((t) => fakeLike(t, false));
   const traced = noGrad(() => makeFx(fn, fakes, opts));
-  return { gm: traced.gm, numFwdOutputs: traced.numOutputs, mutatedInputIndices: traced.mutatedInputIndices };
+  // the graph returns the function's outputs, then the new values of the mutated inputs
+  return { gm: traced.gm, numFwdOutputs: traced.numOutputs + traced.mutatedInputIndices.length, mutatedInputIndices: traced.mutatedInputIndices };
 }
 
 /** Trace the joint graph: placeholders primals_1.., tangents_1..; outputs [forward outputs..., input grads...]. */
@@ -39,7 +67,16 @@ export function traceJoint(fn: (...a: Tensor[]) => unknown, examples: Tensor[], 
   const primals = examples.map((t) => fakeLike(t, t.requiresGrad));
   const mode = new ProxyTensorMode(graph, opts.decompositions, new Set(primals));
   primals.forEach((t, i) => { const ph = graph.placeholder(`primals_${i + 1}`); ph.meta.val = t; mode.nodeOf.set(t, ph); });
-  const outs = flattenOutputs(enableGrad(() => withDispatchMode(mode, () => fn(...primals))));
+  let outs: unknown[];
+  try {
+    outs = flattenOutputs(enableGrad(() => withDispatchMode(mode, () => fn(...primals))));
+  } catch (e) {
+    const msg = (e as Error)?.message ?? String(e);
+    if (/leaf Variable that requires grad is being used in an in-place operation/.test(msg)) {
+      throw new Error(`aot autograd: cannot functionalise a mutation of an input that requires grad: ${msg.split("\n")[0]} [stage: aot joint graph (forward tracing)]`, { cause: e });
+    }
+    throw e;
+  }
   const diffOutputs: number[] = [];
   outs.forEach((o, i) => { if (o instanceof Tensor && o.requiresGrad) diffOutputs.push(i); });
   const gradInputs = primals.map((p, i) => (p.requiresGrad ? i : -1)).filter((i) => i >= 0);
@@ -56,6 +93,7 @@ export function traceJoint(fn: (...a: Tensor[]) => unknown, examples: Tensor[], 
   });
   let grads: (Tensor | null)[] = [];
   if (diffOutputs.length && gradInputs.length) {
+    checkDerivatives(diffOutputs.map((i) => outs[i] as Tensor), mode.nodeOf.keys());
     grads = withDispatchMode(mode, () => autogradGrad(diffOutputs.map((i) => outs[i] as Tensor), gradInputs.map((i) => primals[i]!), tangents, { allowUnused: true }));
   }
   const { outArgs, mutatedInputIndices } = outputArgs(mode, primals, outs);

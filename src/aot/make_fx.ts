@@ -9,6 +9,8 @@ import { unbindArgs } from "../ops/schema.js";
 import { lookupOp, type Args, type OpOverload, type KernelResult } from "../ops/registry.js";
 import { Graph, GraphModule, getitem, type Node, type Argument } from "../fx/index.js";
 import { noGrad } from "../autograd/index.js";
+import { aten } from "../ops/aten.js";
+import { replayChain, scatterIntoRoot, viewStep, type ViewInfo } from "./view_replay.js";
 import { decompositionFor, runDecomposition, type Decomposition, type DecompositionTable } from "./decompositions.js";
 
 const aliasOp = (): OpOverload => lookupOp("aten.alias.default")!;
@@ -26,6 +28,10 @@ export class ProxyTensorMode implements DispatchMode {
   /** Graph inputs that were mutated in place: input tensor -> node holding its final value. */
   readonly mutatedInputs = new Map<Tensor, Node>();
   private constCount = 0;
+  /** Views taken while tracing: root tensor + view chain (functionalisation replays/scatters them). */
+  private readonly views = new Map<Tensor, ViewInfo>();
+  /** Bumped each time a root tensor is mutated: its views made before are stale. */
+  private readonly generation = new Map<Tensor, number>();
 
   constructor(readonly graph: Graph, private readonly decomps: DecompositionTable | undefined, readonly inputs: Set<Tensor>) {}
 
@@ -36,6 +42,13 @@ export class ProxyTensorMode implements DispatchMode {
   }
 
   nodeFor(t: Tensor): Node {
+    const info = this.views.get(t);
+    if (info && info.generation !== (this.generation.get(info.root) ?? 0)) {
+      // the root was mutated after this view was taken: regenerate the view from the root's new value
+      const fresh = this.traced(() => replayChain(info.root, info.chain));
+      this.nodeOf.set(t, this.nodeOf.get(fresh)!);
+      info.generation = this.generation.get(info.root) ?? 0;
+    }
     const n = this.nodeOf.get(t);
     if (n) return n;
     if (!t.isFake) {
@@ -56,7 +69,23 @@ export class ProxyTensorMode implements DispatchMode {
     if (op.isInplace) return this.functionalize(op, args, next);
     const out = next(op, args);
     this.record(op, args, out);
+    if (op.isView && args.self instanceof Tensor) this.rememberViews(op, args, out);
     return out;
+  }
+
+  /** Run ops with this mode active (it is off while it handles an op) and grad off: they are recorded. */
+  private traced<R>(fn: () => R): R {
+    return noGrad(() => withDispatchMode(this, fn));
+  }
+
+  private rememberViews(op: OpOverload, args: Args, out: KernelResult): void {
+    const self = args.self as Tensor;
+    const src = this.views.get(self);
+    const root = src?.root ?? self;
+    (Array.isArray(out) ? out : [out]).forEach((o, i) => {
+      if (o.storage !== self.storage) return;
+      this.views.set(o, { root, chain: [...(src?.chain ?? []), viewStep(op, args, i, o)], generation: this.generation.get(root) ?? 0 });
+    });
   }
 
   /** Run a decomposition with this mode back on the stack, so the ops it calls are recorded. */
@@ -92,36 +121,65 @@ export class ProxyTensorMode implements DispatchMode {
     return node;
   }
 
+  /** The value an in-place op leaves in self, computed out of place (recorded). */
+  private functionalValue(op: OpOverload, args: Args, next: (op: OpOverload, args: Args) => KernelResult): Tensor {
+    const self = args.self as Tensor;
+    switch (op.opName) {
+      case "copy_": // broadcast src to self's shape, cast to self's dtype
+        return this.traced(() => aten._to_copy.default(aten.expand.default(args.src, [...self.shape]), { dtype: self.dtype }) as Tensor);
+      case "fill_":
+        return this.traced(() => aten.full_like.default(self, args.value) as Tensor);
+      case "zero_":
+        return this.traced(() => aten.zeros_like.default(self) as Tensor);
+      default: {
+        const functional = functionalVariant(op);
+        const out = next(functional, args) as Tensor; // fake result, same metadata as self
+        this.record(functional, args, out);
+        return out;
+      }
+    }
+  }
+
   /** In-place op -> its functional variant; the mutated tensor now stands for the new node. */
   private functionalize(op: OpOverload, args: Args, next: (op: OpOverload, args: Args) => KernelResult): KernelResult {
     const mutated = op.schema.args.filter((a) => a.mutable);
     if (mutated.length !== 1 || mutated[0]!.name !== "self") {
-      throw new Error(`aot functionalisation: cannot functionalise ${op.qualname} (mutates ${mutated.map((a) => a.name).join(", ")}) [stage: aot]`);
+      throw new Error(`aot functionalisation: cannot functionalise ${op.qualname} (it mutates ${mutated.map((a) => a.name).join(", ")}; only ops mutating self are supported) [stage: aot functionalise]`);
     }
     const self = args.self as Tensor;
-    if (self.base !== null && !this.inputs.has(self)) {
-      throw new Error(`aot functionalisation: in-place ${op.qualname} on a view (shape [${self.shape.join(", ")}]) is not supported yet; use the out-of-place op [stage: aot]`);
+    const info = this.views.get(self);
+    if (info && (self.requiresGrad || info.root.requiresGrad)) {
+      throw new Error(`aot functionalisation: ${op.qualname} mutates a view ([${self.shape.join(", ")}] ${self.dtype.name}, taken with ${info.chain.map((c) => c.op).join(" -> ")}) of a tensor that requires grad; coil's autograd cannot rebase the view's gradient, so this cannot be functionalised in a training graph. Use the out-of-place op, or mutate a tensor that does not require grad [stage: aot functionalise]`);
     }
-    const functional = functionalVariant(op);
-    const out = next(functional, args) as Tensor; // fake result, same metadata as self
-    const node = this.record(functional, args, out);
+    const out = this.functionalValue(op, args, next);
+    const node = this.nodeOf.get(out)!;
+    const root = info?.root ?? self;
+    let rootNode = node;
+    if (info) {
+      // write the view's new value back into its root, through the inverse of each view step
+      const newRoot = this.traced(() => {
+        const r = scatterIntoRoot(root, info.chain, out);
+        return root.isContiguous() && !r.isContiguous() ? (aten.clone.default(r, { memory_format: "contiguous_format" }) as Tensor) : r;
+      });
+      rootNode = this.nodeOf.get(newRoot)!;
+      this.nodeOf.set(root, rootNode);
+    }
     this.nodeOf.delete(out);
     this.nodeOf.set(self, node);
-    if (this.inputs.has(self)) this.mutatedInputs.set(self, node);
+    const gen = (this.generation.get(root) ?? 0) + 1;
+    this.generation.set(root, gen);
+    if (info) info.generation = gen; // the mutated view itself is current
+    if (this.inputs.has(root)) this.mutatedInputs.set(root, rootNode);
     self.storage.version++;
     return self;
   }
 }
 
-/** aten.add_.Tensor -> aten.add.Tensor (copy_ -> a broadcasting _to_copy/expand of src). */
+/** aten.add_.Tensor -> aten.add.Tensor (copy_, fill_ and zero_ are handled by functionalValue). */
 export function functionalVariant(op: OpOverload): OpOverload {
-  if (op.opName === "copy_") {
-    const c = lookupOp("aten.copy.default");
-    if (c) return c;
-  }
   const name = `aten.${op.opName.replace(/_$/, "")}.${op.overload}`;
   const f = lookupOp(name);
-  if (!f) throw new Error(`aot functionalisation: no functional variant ${name} for ${op.qualname} [stage: aot]`);
+  if (!f) throw new Error(`aot functionalisation: ${op.qualname} has no functional variant (${name} is not in the op registry), so it cannot be functionalised [stage: aot functionalise]`);
   return f;
 }
 
