@@ -2,7 +2,13 @@
 // In: M, N, K, alpha/beta and strided views (any strides, so transposes need no copy) over
 // Float32Array/Float64Array/Uint16Array(float32-converted by callers) storage. Out: C = alpha*A@B + beta*C
 // written in place into a strided Float32Array/Float64Array. Packs panels into float64 scratch buffers
-// (reused, never allocated in the hot loop) and runs a 4x4 register-blocked micro-kernel.
+// (reused, never allocated in the hot loop) and runs a 4x4 register-blocked micro-kernel. All-float32 products
+// of at least WASM_MIN_FLOPS multiply-adds run on the WebAssembly SIMD GEMM (src/wasm, multi-threaded, float32
+// accumulation as in PyTorch) instead; COIL_WASM_GEMM=0 keeps everything on this JS path.
+
+import { readEnv } from "../../utils/logging.js";
+import { wasmFeatures } from "../../wasm/features.js";
+import { sgemmStrided } from "../../wasm/gemm.js";
 
 export type FloatArray = Float32Array | Float64Array;
 
@@ -88,11 +94,40 @@ function scaleC(M: number, N: number, beta: number, C: FloatArray, cOff: number,
   }
 }
 
+/** Products below this many multiply-adds stay on the JS kernel (copying into wasm memory costs more). */
+export const WASM_MIN_FLOPS = 32768;
+let wasmOk: boolean | null = null;
+
+function useWasm(M: number, N: number, K: number, alpha: number, A: Mat, B: Mat, C: Mat): boolean {
+  if (!(A.arr instanceof Float32Array && B.arr instanceof Float32Array && C.arr instanceof Float32Array)) return false;
+  if (M * N * K < WASM_MIN_FLOPS || alpha === 0 || A.rs < 0 || A.cs < 0 || B.rs < 0 || B.cs < 0) return false;
+  if (wasmOk === null) wasmOk = readEnv("COIL_WASM_GEMM") !== "0" && wasmFeatures().simd;
+  return wasmOk;
+}
+
+/** The float32 product on the wasm GEMM; C gets alpha*A@B + beta*C. */
+function gemmWasm(M: number, N: number, K: number, alpha: number, A: Mat, B: Mat, beta: number, C: Mat): void {
+  const av = { data: A.arr as Float32Array, offset: A.off, rs: A.rs, cs: A.cs };
+  const bv = { data: B.arr as Float32Array, offset: B.off, rs: B.rs, cs: B.cs };
+  const c = C.arr as Float32Array;
+  if (C.cs === 1 && C.rs === N) {
+    sgemmStrided(1, M, N, K, av, bv, { alpha, beta, out: c.subarray(C.off, C.off + M * N) });
+    return;
+  }
+  const t = sgemmStrided(1, M, N, K, av, bv, { alpha });
+  for (let i = 0; i < M; i++) {
+    const base = C.off + i * C.rs;
+    if (beta === 0) for (let j = 0; j < N; j++) c[base + j * C.cs] = t[i * N + j]!;
+    else for (let j = 0; j < N; j++) c[base + j * C.cs] = beta * c[base + j * C.cs]! + t[i * N + j]!;
+  }
+}
+
 /**
  * C[M,N] = alpha * A[M,K] @ B[K,N] + beta * C. A, B, C are strided views (see Mat). C must not
- * overlap A or B. Accumulates in float64 within each K block.
+ * overlap A or B. Accumulates in float64 within each K block (float32 on the wasm path).
  */
 export function gemm(M: number, N: number, K: number, alpha: number, A: Mat, B: Mat, beta: number, C: Mat): void {
+  if (useWasm(M, N, K, alpha, A, B, C)) return gemmWasm(M, N, K, alpha, A, B, beta, C);
   scaleC(M, N, beta, C.arr, C.off, C.rs, C.cs);
   if (M === 0 || N === 0 || K === 0 || alpha === 0) return;
   const nb = Math.min(N, NC);
