@@ -1,0 +1,103 @@
+// inductor/codegen/js/ops_handler: the ops handler that turns inner functions into JavaScript statements.
+// Every value is a named temporary (`tmp3`) of a known dtype; common subexpressions are reused within a
+// loop scope; each op's result is rounded to its dtype (Math.fround for float32, bfloat16/float16 rounding,
+// int32/uint8 wrap-around) so fused code computes what eager's op-by-op kernels store.
+// In: inner functions calling ops.*. Out: lines of JS and the value names.
+
+import { castScalar, int64, type DType } from "../../../tensor/dtype.js";
+import { printExpr, type Expr } from "../../ir/indexing.js";
+import type { MathOp, OpsHandler, OpsValue } from "../../ir/ops.js";
+import { instantiate, jsNumber } from "./templates.js";
+
+export interface JsValue { readonly expr: string; readonly dtype: DType }
+
+export const jsIndexPrinter = { fdiv: (a: string, d: number) => `Math.floor((${a}) / ${d})`, fmod: (a: string, d: number) => `((${a}) % ${d})` };
+export const printIndex = (e: Expr): string => printExpr(e, jsIndexPrinter);
+
+const BOOL_VALUED = new Set<MathOp>(["eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor", "logical_not", "isnan", "isinf"]);
+
+/** Round a double to what `dtype` holds (identity where the value already fits). */
+export function roundTo(expr: string, dtype: DType): string {
+  switch (dtype.name) {
+    case "float32": return `Math.fround(${expr})`;
+    case "bfloat16": return `H.rbf(${expr})`;
+    case "float16": return `H.rhf(${expr})`;
+    case "int32": return `((${expr}) | 0)`;
+    case "uint8": return `(H.toInt(${expr}) & 255)`;
+    case "bool": return `((${expr}) !== 0 ? 1 : 0)`;
+    default: return expr; // float64, int64 (exact integers up to 2^53)
+  }
+}
+
+/** A cast with PyTorch's rules (float -> int truncates, NaN/inf -> 0; -> bool is != 0). */
+export function castTo(expr: string, from: DType, to: DType): string {
+  if (from === to) return expr;
+  if (to.isFloatingPoint) {
+    if (to.name === "float64") return expr;
+    // values of a narrower float (or small ints) are exact in the wider float
+    const exact = from.name === "bool" || from.name === "uint8" || (to.name === "float32" && (from.name === "bfloat16" || from.name === "float16"));
+    return exact ? expr : roundTo(expr, to);
+  }
+  if (to.name === "bool") return `((${expr}) !== 0 ? 1 : 0)`;
+  if (!from.isFloatingPoint) return to.name === "int64" || from.name === "bool" || (from.name === "uint8") ? expr : roundTo(expr, to);
+  return to.name === "int64" ? `H.toInt(${expr})` : roundTo(expr, to);
+}
+
+/** Emits statements into the innermost open scope. */
+export class JsOpsHandler implements OpsHandler {
+  private scopes: { lines: string[]; cse: Map<string, JsValue>; locals: Map<string, JsValue> }[] = [];
+  private tmp = 0;
+
+  /** `load` of a buffer resolves to `ptrOf(name)[index]`, or to a local value if one is in scope. */
+  constructor(private readonly ptrOf: (name: string) => { ptr: string; dtype: DType }) { this.push(); }
+
+  push(): void { this.scopes.push({ lines: [], cse: new Map(), locals: new Map() }); }
+  /** Close the innermost scope and return its lines. */
+  pop(): string[] { return this.scopes.pop()!.lines; }
+  emit(line: string): void { this.scopes[this.scopes.length - 1]!.lines.push(line); }
+  /** Make `name` (a buffer) readable as a local value in the current scope. */
+  defineLocal(name: string, v: JsValue): void { this.scopes[this.scopes.length - 1]!.locals.set(name, v); }
+  newName(prefix = "tmp"): string { return `${prefix}${this.tmp++}`; }
+
+  private lookup(key: string): JsValue | undefined {
+    for (let i = this.scopes.length - 1; i >= 0; i--) { const v = this.scopes[i]!.cse.get(key); if (v) return v; }
+    return undefined;
+  }
+  /** Bind `expr` to a new temporary (or reuse an identical one in scope). */
+  bind(expr: string, dtype: DType): JsValue {
+    const key = `${dtype.name}|${expr}`;
+    const hit = this.lookup(key);
+    if (hit) return hit;
+    const v = { expr: this.newName(), dtype };
+    this.emit(`const ${v.expr} = ${expr};`);
+    this.scopes[this.scopes.length - 1]!.cse.set(key, v);
+    return v;
+  }
+
+  load(name: string, index: Expr): OpsValue {
+    for (let i = this.scopes.length - 1; i >= 0; i--) { const v = this.scopes[i]!.locals.get(name); if (v) return v; }
+    const { ptr, dtype } = this.ptrOf(name);
+    const at = `${ptr}[${printIndex(index)}]`;
+    const read = dtype.name === "bfloat16" ? `H.bf2f(${at})` : dtype.name === "float16" ? `H.h2f(${at})` : at;
+    return this.bind(read, dtype);
+  }
+  constant(value: number, dtype: DType): OpsValue { return { expr: jsNumber(castScalar(value, dtype)), dtype }; }
+  indexExpr(index: Expr, dtype: DType): OpsValue { return this.bind(castTo(printIndex(index), int64, dtype), dtype); }
+  toDtype(x: OpsValue, dtype: DType): OpsValue {
+    const v = x as JsValue;
+    if (v.dtype === dtype) return v;
+    const e = castTo(v.expr, v.dtype, dtype);
+    return e === v.expr ? { expr: v.expr, dtype } : this.bind(e, dtype);
+  }
+  op(name: MathOp, args: readonly OpsValue[], dtype: DType, params?: readonly number[]): OpsValue {
+    const e = instantiate(name, args.map((a) => (a as JsValue).expr), params);
+    return this.bind(BOOL_VALUED.has(name) ? e : roundTo(e, dtype), dtype);
+  }
+}
+
+/** The statement storing value v (of its dtype) into ptr[index] of a buffer of `dtype`. */
+export function storeLine(ptr: string, index: Expr, v: JsValue, dtype: DType): string {
+  const val = castTo(v.expr, v.dtype, dtype);
+  const enc = dtype.name === "bfloat16" ? `H.f2bf(${val})` : dtype.name === "float16" ? `H.f2h(${val})` : val;
+  return `${ptr}[${printIndex(index)}] = ${enc};`;
+}

@@ -1,0 +1,12 @@
+// inductor/lowering/index: loads every lowering family into the shared `lowerings` table (side effects
+// of importing the family files). In: nothing. Out: the table filled; the helpers lowerings use.
+
+import "./pointwise.js";
+import "./views.js";
+import "./creation.js";
+import "./reductions.js";
+import "./softmax_norm.js";
+import "./extern.js";
+
+export { bindLowered, fallback, externCall, lower, makePointwise, mathPointwise, type Bound, type Lowered } from "./common.js";
+export { makeReduction } from "./reductions.js";

@@ -1,0 +1,116 @@
+// inductor/runtime/cpu_js: loads "cpu-js/1" artifacts. The generated module is plain source text that names
+// everything it uses through `rt` (kernel building, allocation, size/stride checks, extern and fallback ops
+// by qualified name, constants), so it can be cached on disk and reloaded. Modules and kernels are built
+// once per source hash. In: a CompiledArtifact. Out: call(args) -> output tensors.
+
+import { Storage, Tensor, elementOffsets } from "../../tensor/tensor.js";
+import { dtypeOf, type DType, type DTypeName, type NumericArray } from "../../tensor/dtype.js";
+import { numel } from "../../tensor/shape.js";
+import { lookupOp, type OpOverload } from "../../ops/registry.js";
+import { belowAutograd } from "../../ops/dispatch.js";
+import { bindArgs } from "../../ops/schema.js";
+import type { CompiledArtifact } from "../codegen/artifact.js";
+import { H } from "./helpers.js";
+import { hashString } from "./hash.js";
+
+export const CPU_JS_FORMAT = "cpu-js/1";
+
+type Kernel = (...arrays: NumericArray[]) => void;
+const kernelCache = new Map<string, Kernel>();
+const moduleCache = new Map<string, (rt: CpuJsRuntime) => { call: (args: Tensor[]) => unknown[] }>();
+/** Builds since start (tests check kernels are built once). */
+export const runtimeStats = { kernelsBuilt: 0, modulesBuilt: 0 };
+
+const fmt = (xs: readonly number[]) => `[${xs.join(", ")}]`;
+
+function opByName(qualname: string): OpOverload {
+  const op = lookupOp(qualname);
+  if (!op) throw new Error(`runtime: the generated module calls ${qualname}, which is not a registered op`);
+  return op;
+}
+
+/** The helpers a generated module sees as `rt`. */
+export class CpuJsRuntime {
+  constructor(readonly constants: Readonly<Record<string, Tensor>>) {}
+
+  /** Build (once per source hash) a kernel `function KERNEL(...) {...}` and name it. */
+  kernel(name: string, source: string): Kernel {
+    const key = hashString(source);
+    let k = kernelCache.get(key);
+    if (!k) {
+      k = new Function("H", `"use strict";\nreturn ${source.trim().replace(/^function KERNEL/, `function ${name}`)};`)(H) as Kernel;
+      kernelCache.set(key, k);
+      runtimeStats.kernelsBuilt++;
+    }
+    return k;
+  }
+
+  /** Inductor's assert_size_stride: the compiled module is specialised on its inputs' layouts. */
+  assertSizeStride(t: unknown, size: readonly number[], stride: readonly number[], name: string): void {
+    if (!(t instanceof Tensor)) throw new TypeError(`compiled module: input ${name} must be a Tensor, got ${typeof t}`);
+    const okSize = t.shape.length === size.length && t.shape.every((s, i) => s === size[i]);
+    const okStride = okSize && t.strides.every((s, i) => s === stride[i] || size[i]! <= 1);
+    if (!okSize || !okStride) {
+      throw new RangeError(`compiled module: input ${name} has size ${fmt(t.shape)} and stride ${fmt(t.strides)}, ` +
+        `but the module was compiled for size ${fmt(size)} and stride ${fmt(stride)}`);
+    }
+  }
+
+  empty(size: readonly number[], stride: readonly number[], dtype: DTypeName): Tensor {
+    const d = dtypeOf(dtype);
+    let n = 0;
+    if (numel(size) > 0) n = size.reduce((acc, s, i) => acc + (s - 1) * stride[i]!, 0) + 1;
+    return new Tensor(Storage.allocate(n, d), size.slice(), stride.slice(), 0);
+  }
+
+  /** A view of t's storage (Inductor's reinterpret_tensor); offset is relative to t's own. */
+  reinterpret(t: Tensor, size: readonly number[], stride: readonly number[], offset: number): Tensor {
+    return t.aliasAs(size, stride, t.offset + offset);
+  }
+
+  /** The typed array a kernel indexes from 0 (a subarray when the tensor starts at an offset). */
+  ptr(t: Tensor): NumericArray {
+    const a = t.data("compiled kernel");
+    return t.offset === 0 ? a : (a.subarray(t.offset) as NumericArray);
+  }
+
+  dtype(name: DTypeName): DType { return dtypeOf(name); }
+
+  /** Run an extern kernel (mm, addmm, convolution, ...) below autograd. */
+  extern(qualname: string, args: unknown[], kwargs: Record<string, unknown>): Tensor | Tensor[] {
+    const op = opByName(qualname);
+    return belowAutograd(op, bindArgs(op.schema, qualname, args, kwargs)) as Tensor | Tensor[];
+  }
+
+  /** Run an op without a lowering through its eager kernel. */
+  fallback(qualname: string, args: unknown[], kwargs: Record<string, unknown>): Tensor | Tensor[] {
+    return this.extern(qualname, args, kwargs);
+  }
+
+  /** t itself when laid out as the kernels expect, else a copy with that layout. */
+  expectLayout(t: Tensor, size: readonly number[], stride: readonly number[]): Tensor {
+    if (t.shape.length === size.length && t.shape.every((s, i) => s === size[i]) && t.strides.every((s, i) => s === stride[i] || size[i]! <= 1)) return t;
+    if (t.shape.length !== size.length || t.shape.some((s, i) => s !== size[i])) {
+      throw new RangeError(`compiled module: an extern result has size ${fmt(t.shape)}, expected ${fmt(size)}`);
+    }
+    const out = this.empty(size, stride, t.dtype.name);
+    const src = elementOffsets(t), dst = elementOffsets(out);
+    const a = t.data(), b = out.data();
+    for (let i = 0; i < src.length; i++) b[dst[i]!] = a[src[i]!]!;
+    return out;
+  }
+}
+
+/** Load a cpu-js artifact: build its module (once per source hash) and bind its constants. */
+export function loadCpuJs(artifact: CompiledArtifact): (args: Tensor[]) => Tensor[] {
+  if (artifact.format !== CPU_JS_FORMAT) throw new Error(`runtime: cannot load format ${artifact.format} (expected ${CPU_JS_FORMAT})`);
+  const key = hashString(artifact.source);
+  let factory = moduleCache.get(key);
+  if (!factory) {
+    factory = new Function("rt", `"use strict";\n${artifact.source}`) as (rt: CpuJsRuntime) => { call: (args: Tensor[]) => unknown[] };
+    moduleCache.set(key, factory);
+    runtimeStats.modulesBuilt++;
+  }
+  const mod = factory(new CpuJsRuntime(artifact.constants));
+  return (args: Tensor[]) => mod.call(args) as Tensor[];
+}

@@ -1,0 +1,11 @@
+// inductor/runtime/index: the device runtimes, registered with the FX graph cache's loaders by artifact
+// format ("cpu-js/1" today; "cpu-wasm/1", "webgpu/1" next), so fresh and cached artifacts load alike.
+// In: nothing (registration on import). Out: the runtime API.
+
+import { registerArtifactLoader } from "../codecache/loaders.js";
+import { CPU_JS_FORMAT, loadCpuJs } from "./cpu_js.js";
+
+registerArtifactLoader(CPU_JS_FORMAT, loadCpuJs);
+
+export { CPU_JS_FORMAT, loadCpuJs, runtimeStats, CpuJsRuntime } from "./cpu_js.js";
+export { hashString } from "./hash.js";

@@ -1,0 +1,102 @@
+// inductor/scheduler/index: the Scheduler. Builds scheduler nodes from a lowered graph's operations, hands
+// the node list to the pre-fusion hook, fuses (fusion.ts), hands the kernels to the post-fusion hook, and
+// decides which buffers need storage (the rest stay in a fused kernel's locals).
+// In: a GraphLowering. Out: schedule items and the set of buffers to allocate.
+
+import { ComputedBuffer, ExternKernel, ReinterpretView, type Buffer } from "../ir/nodes.js";
+import type { GraphLowering } from "../graph_lowering.js";
+import { ExternSchedulerNode, FusedGroup, SchedulerNode, type ScheduleItem } from "./nodes.js";
+import { fuse } from "./fusion.js";
+
+export { ExternSchedulerNode, FusedGroup, SchedulerNode, type ScheduleItem } from "./nodes.js";
+export type { Access, MemoryDep, Placement } from "./nodes.js";
+
+export type BaseSchedulerNode = SchedulerNode | ExternSchedulerNode;
+/** `preFusionCustomPass`: receives the scheduler nodes in program order, returns the list to fuse. */
+export type PreFusionPass = (nodes: BaseSchedulerNode[]) => BaseSchedulerNode[];
+/** `postFusionCustomPass`: receives the kernels and extern calls in order, returns the list to generate. */
+export type PostFusionPass = (items: ScheduleItem[]) => ScheduleItem[];
+
+export interface SchedulerOptions {
+  fusion: boolean;
+  preFusion: PreFusionPass | null;
+  postFusion: PostFusionPass | null;
+}
+
+export class Scheduler {
+  readonly nodes: BaseSchedulerNode[];
+  items: ScheduleItem[] = [];
+  /** Buffers written by a kernel that must live in memory (read elsewhere, or a graph output). */
+  readonly stored = new Set<string>();
+
+  constructor(readonly graph: GraphLowering, readonly opts: SchedulerOptions) {
+    this.nodes = graph.operations.map((op, i) => (op instanceof ComputedBuffer ? new SchedulerNode(op, i) : new ExternSchedulerNode(op as ExternKernel, i)));
+  }
+
+  run(): this {
+    let nodes = this.nodes;
+    if (this.opts.preFusion) nodes = checkList(this.opts.preFusion(nodes.slice()), "preFusionCustomPass");
+    this.items = fuse(nodes, { enabled: this.opts.fusion });
+    if (this.opts.postFusion) this.items = checkList(this.opts.postFusion(this.items.slice()), "postFusionCustomPass");
+    this.planStorage();
+    return this;
+  }
+
+  /** A kernel keeps a buffer in locals only if nothing outside the kernel (or in another loop) reads it. */
+  private planStorage(): void {
+    const outputs = new Set<string>();
+    for (const o of this.graph.outputs) {
+      if (o instanceof ReinterpretView) outputs.add(o.buffer.name);
+      else if (o && typeof o === "object") outputs.add((o as Buffer).name);
+    }
+    const groupOf = new Map<string, FusedGroup>();
+    for (const it of this.items) if (it instanceof FusedGroup) for (const n of it.nodes) groupOf.set(n.name, it);
+    for (const it of this.items) {
+      const reads = it instanceof FusedGroup ? it.nodes.flatMap((n) => [...n.readNames()].map((r) => ({ r, g: it, n }))) : [...it.readNames()].map((r) => ({ r, g: null, n: null }));
+      for (const { r, g, n } of reads) {
+        const owner = groupOf.get(r);
+        if (!owner) continue;
+        if (owner !== g) { this.stored.add(r); continue; }
+        if (!sameLoop(owner, r, n!)) this.stored.add(r);
+      }
+    }
+    for (const o of outputs) if (groupOf.has(o)) this.stored.add(o);
+  }
+}
+
+/**
+ * Whether the reader sees the writer's value in a local: the writer is a reduction or at outer level (a
+ * scalar per outer iteration), or both sit in the same inner loop (loopIds).
+ */
+function sameLoop(g: FusedGroup, written: string, reader: SchedulerNode): boolean {
+  const writer = g.nodes.find((m) => m.name === written)!;
+  const ids = loopIds(g);
+  const wi = ids.get(writer)!;
+  if (writer.kind === "reduction" || g.placement.get(writer) === "outer") return true; // a scalar of the outer iteration
+  return wi === ids.get(reader);
+}
+
+/**
+ * Inner loops of a kernel: consecutive inner-level nodes share a loop, unless a node reads a reduction
+ * finished in the current loop (its result exists only after the loop). Outer-level pointwise nodes close
+ * the loop. Returns each node's loop id (-1 for outer-level pointwise nodes).
+ */
+export function loopIds(g: FusedGroup): Map<SchedulerNode, number> {
+  const ids = new Map<SchedulerNode, number>();
+  let cur = 0;
+  let open: SchedulerNode[] = [];
+  for (const n of g.nodes) {
+    const inner = n.kind === "reduction" || g.placement.get(n) === "inner";
+    if (!inner) { ids.set(n, -1); if (open.length) { cur++; open = []; } continue; }
+    const reads = n.readNames();
+    if (open.some((m) => m.kind === "reduction" && reads.has(m.name))) { cur++; open = []; }
+    open.push(n);
+    ids.set(n, cur);
+  }
+  return ids;
+}
+
+function checkList<T>(v: T[], hook: string): T[] {
+  if (!Array.isArray(v)) throw new TypeError(`inductor config.${hook} must return an array of scheduler nodes, got ${typeof v}`);
+  return v;
+}
