@@ -38,6 +38,13 @@ export interface ConfigValues {
   /** Name of a node whose failed pattern matches are explained in the log (and kept in explanations). */
   debugPatternMatcher: string | null;
   cpuBackend: "js";
+  /**
+   * Inductor's _pre_fusion_custom_pass: receives the scheduler nodes (SchedulerNode / ExternSchedulerNode)
+   * in program order before fusion and returns the list to fuse. Plain functions bypass the FX graph cache.
+   */
+  preFusionCustomPass: ((nodes: unknown[]) => unknown[]) | null;
+  /** Inductor's _post_fusion_custom_pass: receives the fused kernels and extern calls, returns the list to generate. */
+  postFusionCustomPass: ((items: unknown[]) => unknown[]) | null;
 }
 
 export type ConfigKey = keyof ConfigValues;
@@ -47,6 +54,10 @@ interface KeySpec { type: string; check: (v: unknown) => boolean; default: () =>
 const hook = (): KeySpec => ({
   type: "null, a function (graph, ctx) => void, a CustomGraphPass, or an array of those",
   check: isGraphHook, default: () => null, affectsOutput: true, hook: true,
+});
+/** A scheduler hook: null or a function (the cache cannot hash a function's behaviour: it bypasses). */
+const fusionHook = (): KeySpec => ({
+  type: "null or a function (nodes) => nodes", check: (v) => v === null || typeof v === "function", default: () => null, affectsOutput: true, hook: true,
 });
 const bool = (d: boolean, affectsOutput = true): KeySpec => ({ type: "boolean", check: (v) => typeof v === "boolean", default: () => d, affectsOutput });
 const count = (d: number): KeySpec => ({
@@ -77,6 +88,8 @@ const SPECS: Record<ConfigKey, KeySpec> = {
   fxGraphCacheDiskMaxBytes: count(2 ** 30),
   debugPatternMatcher: strOrNull(() => null, false),
   cpuBackend: { type: '"js"', check: (v) => v === "js", default: () => "js", affectsOutput: true },
+  preFusionCustomPass: fusionHook(),
+  postFusionCustomPass: fusionHook(),
 };
 
 const KEYS = Object.keys(SPECS) as ConfigKey[];
