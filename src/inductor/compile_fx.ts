@@ -14,21 +14,23 @@ import { runPreGradPasses } from "./fx_passes/pre_grad.js";
 import { runJointGraphPasses } from "./fx_passes/joint_graph.js";
 import { runPostGradPasses } from "./fx_passes/post_grad.js";
 import { compileWithFxGraphCache, loadArtifact } from "./codecache/index.js";
+import { codegenGraph } from "./codegen/index.js";
+import type { CompiledArtifact } from "./codegen/artifact.js";
 import { freeze, dropFrozenArgs } from "./freezing/freezing.js";
 
 export { devicesInGraph } from "./fx_passes/post_grad.js";
 
-/** Code generation for one post-grad graph (until the loop-level IR lands: the graph's fx code). */
-function codegenAndLoad(gm: GraphModule, _examples: Tensor[], info: GraphCompileInfo): CompiledGraph {
-  log("output_code", () => `// ${info.kind} graph\n${gm.code}`);
-  return (args: Tensor[]) => {
-    const r = gm.forward(...args);
-    return Array.isArray(r) ? r : [r];
-  };
+/**
+ * Code generation for one post-grad graph: lowering to the loop-level IR, scheduling/fusion and the
+ * device codegen (codegen/index.ts). Returns a CompiledArtifact, which the FX graph cache stores and
+ * loads through its format's runtime (runtime/), or a callable when the graph runs eagerly instead.
+ */
+function codegenAndLoad(gm: GraphModule, _examples: Tensor[], info: GraphCompileInfo): CompiledArtifact | CompiledGraph {
+  return codegenGraph(gm, info);
 }
 
 /** Names the code generator in FX graph cache keys: change it whenever codegen's output changes. */
-const CODEGEN_ID = "fx-closure/0";
+const CODEGEN_ID = "cpu-js/1";
 
 /**
  * One forward, backward or inference graph: the FX graph cache lookup (a hit skips the rest), then
