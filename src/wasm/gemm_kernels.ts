@@ -105,35 +105,80 @@ export function emitKernel(m: ModuleBuilder, relaxed: boolean, MR_ = MR): Functi
   return f;
 }
 
-// pack_a(dst, src, rs, cs, mc, kc, alpha): rs/cs in elements; dst panels of MR rows: dst[(p*kc + k)*MR + r]
+// pack_a(dst, src, rs, cs, mc, kc, alpha): rs/cs in elements; dst panels of MR rows: dst[(p*kc + k)*MR + r].
+// Fast paths for full panels: column-contiguous A (rs = 1: one v128 per k) and row-contiguous A (cs = 1: 4x4
+// blocks transposed with shuffles); a scalar loop with zero padding otherwise.
 function emitPackA(m: ModuleBuilder): FunctionBuilder {
+  if (MR !== 4) throw new Error("pack_a fast paths assume MR = 4");
   const names = ["dst", "src", "rs", "cs", "mc", "kc", "alpha"];
   const f = m.func("pack_a", ["i32", "i32", "i32", "i32", "i32", "i32", "f32"], [], { export: true, paramNames: names });
   const [dst, src, rs, cs, mc, kc, alpha] = [0, 1, 2, 3, 4, 5, 6] as const;
-  const i = f.local("i32", "i"), k = f.local("i32", "k"), r = f.local("i32", "r"), rows = f.local("i32", "rows");
+  const i = f.local("i32", "i"), k = f.local("i32", "k"), rows = f.local("i32", "rows");
   const rowPtr = f.local("i32", "rowPtr"), p = f.local("i32", "p"), d = f.local("i32", "d");
+  const av = f.local("v128", "alphaV");
+  const rv = [0, 1, 2, 3].map((j) => f.local("v128", `r${j}`));
+  const tv = [0, 1, 2, 3].map((j) => f.local("v128", `t${j}`));
+  f.get(alpha).op("f32x4.splat").set(av);
   f.get(rs).i32(4).op("i32.mul").set(rs);
   f.get(cs).i32(4).op("i32.mul").set(cs);
   f.get(dst).set(d);
-  f.for_(i, () => f.i32(0), () => f.get(mc), MR, () => {
-    minI32(f, () => f.i32(MR), () => f.get(mc).get(i).op("i32.sub"));
-    f.set(rows);
-    // rowPtr = src + i*rs
-    f.get(src).get(i).get(rs).op("i32.mul").op("i32.add").set(rowPtr);
-    f.for_(k, () => f.i32(0), () => f.get(kc), 1, () => {
+  const scalarK = (from: () => void, full: boolean) => {
+    f.for_(k, from, () => f.get(kc), 1, () => {
       f.get(rowPtr).get(k).get(cs).op("i32.mul").op("i32.add").set(p);
       for (let rr = 0; rr < MR; rr++) {
-        // dst[rr] = rr < rows ? alpha * src[p + rr*rs] : 0
         f.get(d);
-        f.i32(rr).get(rows).op("i32.lt_s").if_("f32");
-        f.get(p).mem("f32.load").get(alpha).op("f32.mul");
-        f.else_().f32(0).end();
+        if (full) f.get(p).mem("f32.load").get(alpha).op("f32.mul");
+        else {
+          f.i32(rr).get(rows).op("i32.lt_s").if_("f32");
+          f.get(p).mem("f32.load").get(alpha).op("f32.mul");
+          f.else_().f32(0).end();
+        }
         f.mem("f32.store", rr * 4);
         if (rr < MR - 1) f.get(p).get(rs).op("i32.add").set(p);
       }
       f.get(d).i32(MR * 4).op("i32.add").set(d);
     });
-    void r;
+  };
+  f.for_(i, () => f.i32(0), () => f.get(mc), MR, () => {
+    minI32(f, () => f.i32(MR), () => f.get(mc).get(i).op("i32.sub"));
+    f.set(rows);
+    f.get(src).get(i).get(rs).op("i32.mul").op("i32.add").set(rowPtr);
+    f.get(rows).i32(MR).op("i32.eq").get(rs).i32(4).op("i32.eq").op("i32.and").if_();
+    {
+      f.for_(k, () => f.i32(0), () => f.get(kc), 1, () => {
+        f.get(d).get(rowPtr).get(k).get(cs).op("i32.mul").op("i32.add").mem("v128.load", 0, 2).get(av).op("f32x4.mul").mem("v128.store");
+        f.get(d).i32(16).op("i32.add").set(d);
+      });
+    }
+    f.else_();
+    f.get(rows).i32(MR).op("i32.eq").get(cs).i32(4).op("i32.eq").op("i32.and").if_();
+    {
+      f.i32(0).set(k);
+      const exit = f.block();
+      const top = f.loop();
+      f.get(k).i32(4).op("i32.add").get(kc).op("i32.gt_s").brIf(exit);
+      for (let r = 0; r < 4; r++) {
+        f.get(rowPtr).get(k).i32(4).op("i32.mul").op("i32.add");
+        if (r) f.get(rs).i32(r).op("i32.mul").op("i32.add");
+        f.mem("v128.load", 0, 2).set(rv[r]!);
+      }
+      f.get(rv[0]!).get(rv[1]!).shuffle32(0, 4, 1, 5).set(tv[0]!);
+      f.get(rv[2]!).get(rv[3]!).shuffle32(0, 4, 1, 5).set(tv[1]!);
+      f.get(rv[0]!).get(rv[1]!).shuffle32(2, 6, 3, 7).set(tv[2]!);
+      f.get(rv[2]!).get(rv[3]!).shuffle32(2, 6, 3, 7).set(tv[3]!);
+      const outs: [number, number, number[]][] = [[0, 1, [0, 1, 4, 5]], [0, 1, [2, 3, 6, 7]], [2, 3, [0, 1, 4, 5]], [2, 3, [2, 3, 6, 7]]];
+      outs.forEach(([x, y, l], j) => {
+        f.get(d).get(tv[x]!).get(tv[y]!).shuffle32(l[0]!, l[1]!, l[2]!, l[3]!).get(av).op("f32x4.mul").mem("v128.store", j * 16);
+      });
+      f.get(d).i32(64).op("i32.add").set(d);
+      f.get(k).i32(4).op("i32.add").set(k);
+      f.br(top).end().end();
+      scalarK(() => f.get(k), true);
+    }
+    f.else_();
+    scalarK(() => f.i32(0), false);
+    f.end();
+    f.end();
   });
   return f;
 }
