@@ -111,6 +111,7 @@ test("freeze(): mutated parameters stay inputs; inputIndices drives the callable
   assert.deepEqual(r!.frozenIndices, [0]);
   assert.deepEqual(r!.inputIndices, [1, 2]);
   assert.equal(r!.bypassCache, true);
+  assert.deepEqual({ ...r!.info, params: r!.info.params.length }, { kind: "inference", numParams: 1, paramNames: ["b"], params: 1, mutatedInputIndices: [0] });
   assert.deepEqual([...gm.graph.nodes].filter((n) => n.op === "placeholder").map((n) => n.name), ["arg1_1", "arg2_1"]);
   const x = coil.randn(3);
   const run = dropFrozenArgs((args) => [gm.forward(...args) as T].flat(), r!.inputIndices);

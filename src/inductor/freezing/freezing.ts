@@ -23,6 +23,8 @@ export interface FreezeResult {
   bypassCache: true;
   /** Matches of the freezing patterns (they count in pattern_matcher_count too). */
   patternMatches: number;
+  /** The compile info as seen by the frozen graph: the remaining parameters, indices renumbered. */
+  info: GraphCompileInfo;
 }
 
 const frozenModules = new WeakSet<GraphModule>();
@@ -70,7 +72,15 @@ export function freeze(gm: GraphModule, info: GraphCompileInfo): FreezeResult | 
   log("post_grad_graphs", () => `===== inference graph after freezing =====\n${g.toString()}`);
   const frozen = new Set(frozenIndices);
   const inputIndices = placeholders.map((_, i) => i).filter((i) => !frozen.has(i));
-  return { inputIndices, frozenIndices, bypassCache: true, patternMatches };
+  const kept = (i: number) => !frozen.has(i);
+  const graphInfo: GraphCompileInfo = {
+    kind: info.kind,
+    numParams: info.numParams - frozenIndices.length,
+    paramNames: info.paramNames.filter((_, i) => kept(i)),
+    params: info.params.filter((_, i) => kept(i)),
+    mutatedInputIndices: info.mutatedInputIndices.map((i) => inputIndices.indexOf(i)),
+  };
+  return { inputIndices, frozenIndices, bypassCache: true, patternMatches, info: graphInfo };
 }
 
 /** Adapt a compiled frozen graph to the full flat argument list (drops the frozen parameters). */
