@@ -6,4 +6,4 @@ export { traceInference, traceJoint, type JointGraph } from "./joint.js";
 export { saveAllPartition, splitJoint, extractFwdBwd, valueBytes, type PartitionResult, type PartitionOptions, type JointRegions } from "./partitioner.js";
 export { defaultPartition, minCutRematerializationPartition, makeFlowNetwork, isRecomputable, isFusible, isRandomOp, isComputeIntensive, MAX_DIST_FROM_BW, type MinCutInfo } from "./min_cut_partitioner.js";
 export { aotAutograd, interpretTorchGraph, type AotOptions, type GraphCompiler, type GraphCompileInfo, type CompiledGraph, type GraphKind, type PartitionFn } from "./aot_autograd.js";
-export { defaultDecompositions, type Decomposition, type DecompositionTable } from "./decompositions.js";
+export { defaultDecompositions, toDecompositionTable, DECOMPOSED_OPS, type Decomposition, type DecompositionTable, type DecompositionsOption } from "./decompositions.js";
