@@ -111,13 +111,18 @@ export function extractFwdBwd(joint: GraphModule, r: JointRegions, savedIn: Iter
   const envB = new Map<Node, Node>();
   for (const s of saved) { const ph = bwd.placeholder(s.name); ph.meta = { ...s.meta }; envB.set(s, ph); }
   for (const t of r.tangents) { const ph = bwd.placeholder(t.name); ph.meta = { ...t.meta }; envB.set(t, ph); }
-  for (const n of r.nodes) {
-    if (!bwdNeed.has(n) || envB.has(n) || n.op === "output") continue;
+  // PyTorch's reordering_to_mimic_autograd_engine: backward nodes in joint order, each recomputed
+  // forward value inserted right before its first use
+  const copyB = (n: Node): void => {
+    if (envB.has(n)) return;
     if (n.op === "placeholder") {
       throw new Error(`partitioner: the backward needs %${n.name}, which the forward does not save [stage: aot partition]`);
     }
+    for (const i of n.allInputNodes) copyB(i);
     envB.set(n, bwd.nodeCopy(n, (x: Node) => envB.get(x)!));
-  }
+  };
+  for (const n of r.nodes) if (bwdNeed.has(n) && n.op !== "output" && (r.tangentDep.has(n) || r.requiredBw.has(n))) copyB(n);
+  for (const n of r.nodes) if (bwdNeed.has(n) && n.op !== "output") copyB(n);
   bwd.output(r.bwdOutVals.map((v) => (v instanceof Node ? envB.get(v)! : v)));
   fwd.lint();
   bwd.lint();
