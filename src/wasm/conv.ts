@@ -1,0 +1,166 @@
+// wasm/conv: float32 2-d convolution (NCHW, OIHW weights, stride/padding/dilation/groups) on the wasm GEMM:
+// im2col in wasm (memory.copy rows for stride 1), then one batched-over-groups GEMM per image with the bias as a
+// row bias and the activation fused; 1x1 stride-1 unpadded convolutions skip im2col. In: input and weight
+// Float32Arrays with shapes (or a prepacked weight kept in wasm memory). Out: the NCHW output Float32Array.
+
+import { ModuleBuilder } from "./emitter.js";
+import { MAX_PAGES, wasmMemory } from "./memory.js";
+import { threadPool, type KernelModule, type ThreadPool } from "./threads.js";
+import { sgemmPtr, type Activation } from "./gemm.js";
+
+type Pair = number | [number, number];
+const pair = (v: Pair | undefined, d: number): [number, number] => (v === undefined ? [d, d] : typeof v === "number" ? [v, v] : v);
+
+export interface Conv2dOptions {
+  stride?: Pair;
+  padding?: Pair;
+  dilation?: Pair;
+  groups?: number;
+  /** Per output channel. */
+  bias?: Float32Array;
+  activation?: Activation;
+  threads?: number;
+}
+
+const modules = new WeakMap<ThreadPool, KernelModule>();
+
+// im2col(src, dst, C, H, W, KH, KW, sh, sw, ph, pw, dh, dw, OH, OW): dst[(c*KH*KW + ki*KW + kj), oy*OW + ox]
+function buildIm2col(shared: boolean): ModuleBuilder {
+  const m = new ModuleBuilder({ shared, maxPages: MAX_PAGES }, "coil_im2col");
+  const names = ["src", "dst", "C", "H", "W", "KH", "KW", "sh", "sw", "ph", "pw", "dh", "dw", "OH", "OW"];
+  const f = m.func("im2col", names.map(() => "i32" as const), [], { export: true, paramNames: names });
+  const P = Object.fromEntries(names.map((n, i) => [n, i])) as Record<string, number>;
+  const g = (n: string) => f.get(P[n]!);
+  const L = (n: string) => f.local("i32", n);
+  const c = L("c"), ki = L("ki"), kj = L("kj"), oy = L("oy"), ox = L("ox"), iy = L("iy"), ix = L("ix");
+  const d = L("d"), srcRow = L("srcRow"), lo = L("lo"), hi = L("hi"), off = L("off");
+  const clamp = (val: () => void, lo_: () => void, hi_: () => void, dst: number) => {
+    // dst = min(max(val, lo), hi)
+    val(); lo_(); val(); lo_(); f.op("i32.gt_s").op("select").set(dst);
+    f.get(dst); hi_(); f.get(dst); hi_(); f.op("i32.lt_s").op("select").set(dst);
+  };
+  g("dst").set(d);
+  f.for_(c, () => f.i32(0), () => g("C"), 1, () => {
+    f.for_(ki, () => f.i32(0), () => g("KH"), 1, () => {
+      f.for_(kj, () => f.i32(0), () => g("KW"), 1, () => {
+        // off = kj*dw - pw: ix = ox*sw + off
+        f.get(kj); g("dw"); f.op("i32.mul"); g("pw"); f.op("i32.sub").set(off);
+        f.for_(oy, () => f.i32(0), () => g("OH"), 1, () => {
+          f.get(oy); g("sh"); f.op("i32.mul"); g("ph"); f.op("i32.sub").get(ki); g("dh"); f.op("i32.mul").op("i32.add").set(iy);
+          f.get(iy).i32(0).op("i32.lt_s").get(iy); g("H"); f.op("i32.ge_s").op("i32.or").if_();
+          f.get(d).i32(0); g("OW"); f.i32(4).op("i32.mul").memoryFill();
+          f.else_();
+          {
+            // srcRow = src + ((c*H + iy)*W)*4
+            g("src"); f.get(c); g("H"); f.op("i32.mul").get(iy).op("i32.add"); g("W"); f.op("i32.mul").i32(4).op("i32.mul").op("i32.add").set(srcRow);
+            g("sw").i32(1).op("i32.eq").if_();
+            {
+              // valid ox: -off <= ox < W - off
+              clamp(() => f.i32(0).get(off).op("i32.sub"), () => f.i32(0), () => g("OW"), lo);
+              clamp(() => { g("W"); f.get(off).op("i32.sub"); }, () => f.get(lo), () => g("OW"), hi);
+              f.get(d).i32(0).get(lo).i32(4).op("i32.mul").memoryFill();
+              f.get(d).get(lo).i32(4).op("i32.mul").op("i32.add");
+              f.get(srcRow).get(lo).get(off).op("i32.add").i32(4).op("i32.mul").op("i32.add");
+              f.get(hi).get(lo).op("i32.sub").i32(4).op("i32.mul").memoryCopy();
+              f.get(d).get(hi).i32(4).op("i32.mul").op("i32.add").i32(0); g("OW"); f.get(hi).op("i32.sub").i32(4).op("i32.mul").memoryFill();
+            }
+            f.else_();
+            f.for_(ox, () => f.i32(0), () => g("OW"), 1, () => {
+              f.get(ox); g("sw"); f.op("i32.mul").get(off).op("i32.add").set(ix);
+              f.get(d).get(ox).i32(4).op("i32.mul").op("i32.add");
+              f.get(ix).i32(0).op("i32.ge_s").get(ix); g("W"); f.op("i32.lt_s").op("i32.and").if_("f32");
+              f.get(srcRow).get(ix).i32(4).op("i32.mul").op("i32.add").mem("f32.load");
+              f.else_().f32(0).end();
+              f.mem("f32.store");
+            });
+            f.end();
+          }
+          f.end();
+          f.get(d); g("OW"); f.i32(4).op("i32.mul").op("i32.add").set(d);
+        });
+      });
+    });
+  });
+  return m;
+}
+
+function im2colModule(pool: ThreadPool): KernelModule {
+  let km = modules.get(pool);
+  if (!km) modules.set(pool, (km = pool.load(buildIm2col(pool.mem.shared).toBytes())));
+  return km;
+}
+
+/** A weight (and bias) copied into wasm memory once, for repeated convolutions. free() releases it. */
+export class Conv2dWeight {
+  readonly ptr: number;
+  readonly biasPtr: number;
+  constructor(w: Float32Array, readonly shape: [number, number, number, number], bias?: Float32Array) {
+    const [co, ci, kh, kw] = shape;
+    if (w.length !== co * ci * kh * kw) throw new RangeError(`conv2d: weight has ${w.length} elements, shape [${shape}] needs ${co * ci * kh * kw}`);
+    if (bias && bias.length !== co) throw new RangeError(`conv2d: bias has ${bias.length} elements, need ${co}`);
+    const mem = wasmMemory();
+    this.ptr = mem.putF32(w);
+    this.biasPtr = bias ? mem.putF32(bias) : 0;
+  }
+  free(): void {
+    const mem = wasmMemory();
+    mem.free(this.ptr);
+    if (this.biasPtr) mem.free(this.biasPtr);
+  }
+}
+
+export function conv2dOutputShape(x: [number, number, number, number], w: [number, number, number, number], o: Conv2dOptions): [number, number, number, number] {
+  const [sh, sw] = pair(o.stride, 1), [ph, pw] = pair(o.padding, 0), [dh, dw] = pair(o.dilation, 1);
+  const oh = Math.floor((x[2] + 2 * ph - dh * (w[2] - 1) - 1) / sh) + 1;
+  const ow = Math.floor((x[3] + 2 * pw - dw * (w[3] - 1) - 1) / sw) + 1;
+  return [x[0], w[0], oh, ow];
+}
+
+/** y = act(conv2d(x, w) + bias), NCHW float32. `w` is a Float32Array (copied per call) or a prepacked Conv2dWeight. */
+export function conv2d(x: Float32Array, xShape: [number, number, number, number], w: Float32Array | Conv2dWeight, wShape: [number, number, number, number], o: Conv2dOptions = {}): { data: Float32Array; shape: [number, number, number, number] } {
+  const [N, C, H, W] = xShape, [CO, CIg, KH, KW] = wShape;
+  const groups = o.groups ?? 1;
+  const [sh, sw] = pair(o.stride, 1), [ph, pw] = pair(o.padding, 0), [dh, dw] = pair(o.dilation, 1);
+  if (x.length !== N * C * H * W) throw new RangeError(`conv2d: input has ${x.length} elements, shape [${xShape}] needs ${N * C * H * W}`);
+  if (C !== CIg * groups || CO % groups !== 0) throw new RangeError(`conv2d: input [${xShape}] and weight [${wShape}] do not match groups=${groups}`);
+  if (![sh, sw, dh, dw].every((v) => Number.isInteger(v) && v >= 1) || ph < 0 || pw < 0) throw new RangeError(`conv2d: bad stride/padding/dilation ${[sh, sw, ph, pw, dh, dw]}`);
+  const shape = conv2dOutputShape(xShape, wShape, o);
+  const [, , OH, OW] = shape;
+  if (OH <= 0 || OW <= 0) throw new RangeError(`conv2d: output would be empty (${OH}x${OW}) for input [${xShape}] and kernel [${wShape}]`);
+  const out = new Float32Array(N * CO * OH * OW);
+  if (out.length === 0) return { data: out, shape };
+  const mem = wasmMemory();
+  const pool = threadPool();
+  const owned = !(w instanceof Conv2dWeight);
+  const weight = w instanceof Conv2dWeight ? w : new Conv2dWeight(w, wShape, o.bias);
+  const biasPtr = weight.biasPtr || (o.bias && !owned ? mem.putF32(o.bias) : 0);
+  const blocks: number[] = [];
+  try {
+    const K = CIg * KH * KW, P = OH * OW, COg = CO / groups;
+    const xp = mem.putF32(x); blocks.push(xp);
+    const yp = mem.malloc(out.length * 4); blocks.push(yp);
+    const direct = KH === 1 && KW === 1 && sh === 1 && sw === 1 && ph === 0 && pw === 0;
+    const col = direct ? 0 : mem.malloc(C * KH * KW * P * 4);
+    if (col) blocks.push(col);
+    const im2col = direct ? null : (im2colModule(pool).instance.exports.im2col as (...a: number[]) => void);
+    for (let n = 0; n < N; n++) {
+      const xn = xp + n * C * H * W * 4;
+      if (im2col) im2col(xn, col, C, H, W, KH, KW, sh, sw, ph, pw, dh, dw, OH, OW);
+      const B = direct ? xn : col;
+      sgemmPtr({
+        M: COg, N: P, K, batch: groups,
+        A: { ptr: weight.ptr, rs: K, cs: 1, bs: COg * K },
+        B: { ptr: B, rs: P, cs: 1, bs: K * P },
+        C: { ptr: yp + n * CO * P * 4, ld: P, bs: COg * P },
+        ...(biasPtr ? { biasM: { ptr: biasPtr, bs: COg } } : {}),
+        activation: o.activation, threads: o.threads,
+      });
+    }
+    out.set(mem.f32View(yp, out.length));
+    return { data: out, shape };
+  } finally {
+    for (const p of blocks) mem.free(p);
+    if (owned) weight.free();
+    else if (biasPtr && biasPtr !== weight.biasPtr) mem.free(biasPtr);
+  }
+}
