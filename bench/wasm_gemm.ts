@@ -1,11 +1,12 @@
-// bench/wasm_gemm: GFLOP/s of the wasm SIMD GEMM (1 and 2 threads, plain and relaxed SIMD) at 256/512/1024, next to
-// the SIMD arithmetic ceiling measured in the same run (a register-only f32x4 mul+add / relaxed_madd loop), since
-// the shared 2-core machines are noisy. In: optional sizes on the command line. Out: a table on stdout.
+// bench/wasm_gemm: GFLOP/s of the wasm SIMD GEMM (1 and 2 threads, plain and relaxed SIMD) at 256/512/1024 and
+// of the wasm conv3x3 (1x16x56x56, 16->16, relu), next to the SIMD arithmetic ceiling measured in the same run
+// (a register-only f32x4 mul+add / relaxed_madd loop), since the shared 2-core machines are noisy. In: optional sizes on the command line. Out: a table on stdout.
 // Run: npx tsx bench/wasm_gemm.ts [256 512 1024]
 
 import { ModuleBuilder } from "../src/wasm/emitter.js";
 import { wasmFeatures } from "../src/wasm/features.js";
 import { sgemmPtr } from "../src/wasm/gemm.js";
+import { conv2d, Conv2dWeight } from "../src/wasm/conv.js";
 import { MAX_PAGES, wasmMemory } from "../src/wasm/memory.js";
 import { threadPool } from "../src/wasm/threads.js";
 
@@ -69,5 +70,22 @@ for (const n of sizes.length ? sizes : [256, 512, 1024]) {
     }
   }
   mem.free(a); mem.free(b); mem.free(c);
+}
+// conv3x3 16->16 + relu on 1x16x56x56 (the anchors' conv row), prepacked weight
+{
+  const x = Float32Array.from({ length: 16 * 56 * 56 }, () => Math.random() - 0.5);
+  const w = new Conv2dWeight(Float32Array.from({ length: 16 * 16 * 9 }, () => Math.random() - 0.5), [16, 16, 3, 3], new Float32Array(16));
+  for (const threads of pool.threads > 1 ? [1, pool.threads] : [1]) {
+    const run = () => conv2d(x, [1, 16, 56, 56], w, [16, 16, 3, 3], { padding: 1, activation: "relu", threads });
+    run();
+    let best = Infinity;
+    for (let r = 0; r < 30; r++) {
+      const t = performance.now();
+      run();
+      best = Math.min(best, performance.now() - t);
+    }
+    rows.push(`conv3x3 16->16+relu 1x16x56x56, ${threads} thread(s): ${best.toFixed(3)} ms, ${((2 * 16 * 16 * 9 * 56 * 56) / best / 1e6).toFixed(1)} GFLOP/s`);
+  }
+  w.free();
 }
 console.log(rows.join("\n"));
