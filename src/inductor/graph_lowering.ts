@@ -89,9 +89,9 @@ export class GraphLowering implements GraphContext {
       if (n.op !== "call_function") return;
       const v = this.env.get(n);
       const storage = v instanceof TensorBox ? rootStorage(v) : null;
-      const inlined = storage !== null && (!(storage.data instanceof Buffer) || storage.data === buf);
-      if (!root && !inlined && n.target !== getitem) return;
-      seen.add(name);
+      const mine = n.target === getitem || (storage !== null && (!(storage.data instanceof Buffer) || storage.data === buf));
+      if (!mine && !root) return;
+      if (mine) seen.add(name);
       for (const inp of n.allInputNodes) visit(inp.name, false);
     };
     for (const o of buf.origins) visit(o, true);

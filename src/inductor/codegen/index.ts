@@ -64,6 +64,7 @@ export function codegenGraph(gm: GraphModule, info: Pick<GraphCompileInfo, "kind
     if (devices.length !== 1 || devices[0] !== "cpu") throw new Error(`codegen: devices [${devices.join(", ")}] have no code generator (only "cpu")`);
     const artifact = compileToArtifact(gm, info, "cpu");
     log("output_code", () => artifact.source);
+    for (const c of collectors) c.push(artifact);
     return artifact;
   } catch (err) {
     bump("inductor", "codegen_fallback");
@@ -74,5 +75,22 @@ export function codegenGraph(gm: GraphModule, info: Pick<GraphCompileInfo, "kind
       const r = gm.forward(...args);
       return Array.isArray(r) ? r : [r];
     };
+  }
+}
+
+const collectors: CompiledArtifact[][] = [];
+
+/**
+ * PyTorch's run_and_get_code: run fn with the FX graph cache off and return the artifacts generated
+ * meanwhile (source, meta: kernel count, extern calls, fallbacks), with fn's result.
+ */
+export function runAndGetArtifacts<R>(fn: () => R): { result: R; artifacts: CompiledArtifact[] } {
+  const artifacts: CompiledArtifact[] = [];
+  collectors.push(artifacts);
+  try {
+    const result = config.patch({ fxGraphCache: false }, fn);
+    return { result, artifacts };
+  } finally {
+    collectors.splice(collectors.indexOf(artifacts), 1);
   }
 }

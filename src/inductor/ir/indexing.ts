@@ -62,7 +62,22 @@ export function add(...xs: (Expr | number)[]): Expr {
       if (coef === 0) terms.delete(k); else terms.set(k, { coef, atom: t.atom });
     }
   }
-  return new Expr(c, terms);
+  return recombine(new Expr(c, terms));
+}
+
+/** k*d*(a // d) + k*(a % d) == k*a: undoes the split a view's unflatten made. */
+function recombine(x: Expr): Expr {
+  for (const [key, t] of x.terms) {
+    if (t.atom.kind !== "mod") continue;
+    const { arg, div } = t.atom;
+    const q = x.terms.get(`(${arg.key} // ${div})`);
+    if (!q || q.coef !== t.coef * div) continue;
+    const rest = new Map(x.terms);
+    rest.delete(key);
+    rest.delete(`(${arg.key} // ${div})`);
+    return add(new Expr(x.constant, rest), mul(arg, t.coef));
+  }
+  return x;
 }
 
 /** Multiply by an integer constant (index arithmetic never multiplies two variables). */
@@ -112,6 +127,8 @@ export function floordiv(x: Expr, d: number, ranges: VarRanges = new Map()): Exp
   const [lo, hi] = bounds(rest, ranges);
   if (lo >= 0 && hi < d) return q; // the rest never reaches the next multiple
   if (rest.isConstant()) return add(q, Math.floor(rest.constant / d));
+  const g = commonFactor(x, d, ranges);
+  if (g) return floordiv(divideExact(g.mult, g.g), d / g.g, ranges); // (5*x0 + x1) // 20 -> x0 // 4 when x1 < 5
   // (a // m) // n == a // (m*n)
   if (rest.terms.size === 1 && rest.constant === 0) {
     const t = [...rest.terms.values()][0]!;
@@ -128,7 +145,22 @@ export function mod(x: Expr, d: number, ranges: VarRanges = new Map()): Expr {
   const [, rest] = splitMultiples(x, d);
   const [lo, hi] = bounds(rest, ranges);
   if (lo >= 0 && hi < d) return rest;
+  const g = commonFactor(rest, d, ranges);
+  if (g) return add(mul(mod(divideExact(g.mult, g.g), d / g.g, ranges), g.g), g.rest); // (5*x0 + x1) % 20 -> 5*(x0 % 4) + x1
   return atomExpr({ kind: "mod", arg: rest, div: d });
+}
+
+const gcd = (a: number, b: number): number => (b === 0 ? Math.abs(a) : gcd(b, a % b));
+
+/** A factor g of d (1 < g < d) such that x = g*(...) + rest with 0 <= rest < g. */
+function commonFactor(x: Expr, d: number, ranges: VarRanges): { g: number; mult: Expr; rest: Expr } | null {
+  const cands = [...new Set([...x.terms.values()].map((t) => gcd(t.coef, d)))].filter((g) => g > 1 && g < d).sort((a, b) => b - a);
+  for (const g of cands) {
+    const [mult, rest] = splitMultiples(x, g);
+    const [lo, hi] = bounds(rest, ranges);
+    if (lo >= 0 && hi < g) return { g, mult, rest };
+  }
+  return null;
 }
 
 function divideExact(x: Expr, d: number): Expr {
