@@ -9,7 +9,7 @@ import { MAX_PAGES, wasmMemory } from "./memory.js";
 import { threadPool, type KernelModule, type ThreadPool } from "./threads.js";
 import { ACT, ARG, ARG_SLOTS, MR, NR, WS_BYTES, buildGemmModule } from "./gemm_kernels.js";
 
-export type Activation = "none" | "relu" | "relu6" | { clamp: [number, number] };
+export type Activation = "none" | "relu" | "relu6" | "gelu" | "gelu_tanh" | "silu" | "sigmoid" | "tanh" | { clamp: [number, number] };
 
 /** A matrix operand in wasm memory: pointer (bytes) and element strides (row, column, batch). */
 export interface MatPtr { ptr: number; rs: number; cs: number; bs?: number }
@@ -61,6 +61,7 @@ function activationCode(a: Activation | undefined): [number, number, number] {
   if (a === "relu") return [ACT.clamp, 0, Infinity];
   if (a === "relu6") return [ACT.clamp, 0, 6];
   if (typeof a === "object" && Array.isArray(a.clamp)) return [ACT.clamp, a.clamp[0], a.clamp[1]];
+  if (typeof a === "string" && a in ACT) return [ACT[a as keyof typeof ACT], -Infinity, Infinity];
   throw new TypeError(`wasm gemm: unknown activation ${JSON.stringify(a)}`);
 }
 

@@ -5,6 +5,7 @@
 // shape. Out: a ModuleBuilder with exports gemm_task, pack_a, pack_b, macro.
 
 import { ModuleBuilder, type FunctionBuilder } from "./emitter.js";
+import { MathScope, emitUnary } from "./math.js";
 
 export const MR = 4;
 export const NR = 8;
@@ -20,8 +21,8 @@ export const ARG = {
 } as const;
 export const ARG_SLOTS = 34;
 
-/** Activation codes of the epilogue. */
-export const ACT = { none: 0, clamp: 1 } as const;
+/** Activation codes of the epilogue (>= 2 go through the vectorised math emitters). */
+export const ACT = { none: 0, clamp: 1, gelu: 2, gelu_tanh: 3, silu: 4, sigmoid: 5, tanh: 6 } as const;
 
 /** Per-thread workspace layout (bytes). */
 export const WS = { packA: 0, packB: MC * KC * 4, scratch: MC * KC * 4 + KC * NC * 4 } as const;
@@ -29,12 +30,36 @@ export const WS_BYTES = WS.scratch + 512;
 
 export function buildGemmModule(opts: { shared: boolean; maxPages: number; relaxed: boolean }): ModuleBuilder {
   const m = new ModuleBuilder({ shared: opts.shared, maxPages: opts.maxPages }, "coil_sgemm");
-  const kernel = emitKernel(m, opts.relaxed);
+  const actVec = emitActVec(m);
+  const kernel = emitKernel(m, opts.relaxed, MR, actVec);
   const packA = emitPackA(m);
   const packB = emitPackB(m);
   const macro = emitMacro(m, kernel);
   emitTask(m, packA, packB, macro);
   return m;
+}
+
+// act_vec(v, kind) -> v128: the activations with codes >= 2, one inlined math sequence per kind
+function emitActVec(m: ModuleBuilder): FunctionBuilder {
+  const f = m.func("act_vec", ["v128", "i32"], ["v128"], { paramNames: ["v", "kind"] });
+  const s = new MathScope(m, f);
+  const out = f.local("v128", "out");
+  f.get(0).set(out);
+  const kinds: [number, () => void][] = [
+    [ACT.gelu, () => emitUnary(s, "gelu", 0)],
+    [ACT.gelu_tanh, () => emitUnary(s, "gelu_tanh", 0)],
+    [ACT.silu, () => { f.get(0); emitUnary(s, "sigmoid", 0); f.op("f32x4.mul"); }],
+    [ACT.sigmoid, () => emitUnary(s, "sigmoid", 0)],
+    [ACT.tanh, () => emitUnary(s, "tanh", 0)],
+  ];
+  for (const [code, emit] of kinds) {
+    f.get(1).i32(code).op("i32.eq").if_();
+    emit();
+    f.set(out);
+    f.end();
+  }
+  f.get(out);
+  return f;
 }
 
 /** min(a, b) of two i32 locals/expressions already on the stack via select. */
@@ -43,7 +68,7 @@ function minI32(f: FunctionBuilder, a: () => void, b: () => void): void {
 }
 
 // kernel(a, b, c, ldc, kc, readC, beta, last, bn, bm, res, ldr, act, lo, hi): 6x8 tile; pointers/ld in bytes
-export function emitKernel(m: ModuleBuilder, relaxed: boolean, MR_ = MR): FunctionBuilder {
+export function emitKernel(m: ModuleBuilder, relaxed: boolean, MR_ = MR, actVec?: FunctionBuilder): FunctionBuilder {
   const MR = MR_;
   const names = ["a", "b", "c", "ldc", "kc", "readC", "beta", "last", "bn", "bm", "res", "ldr", "act", "lo", "hi"];
   const f = m.func("kernel", ["i32", "i32", "i32", "i32", "i32", "i32", "f32", "i32", "i32", "i32", "i32", "i32", "i32", "f32", "f32"], [], { export: true, paramNames: names });
@@ -92,6 +117,11 @@ export function emitKernel(m: ModuleBuilder, relaxed: boolean, MR_ = MR): Functi
         f.get(act).i32(ACT.clamp).op("i32.eq").if_();
         f.get(v).get(hi).op("f32x4.splat").op("f32x4.min").get(lo).op("f32x4.splat").op("f32x4.max").set(v);
         f.end();
+        if (actVec) {
+          f.get(act).i32(ACT.gelu).op("i32.ge_s").if_();
+          f.get(v).get(act).call(actVec).set(v);
+          f.end();
+        }
         f.get(res).if_();
         f.get(v).get(rowR).mem("v128.load", h * 16).op("f32x4.add").set(v);
         f.end();

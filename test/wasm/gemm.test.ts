@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { sgemm, sbmm, sgemmStrided, sgemmPtr, type MatView, type GemmArrayOptions } from "../../src/wasm/gemm.js";
 import { wasmFeatures } from "../../src/wasm/features.js";
 import { wasmMemory } from "../../src/wasm/memory.js";
+import { erfc64 } from "./math_harness.js";
 
 let seed = 12345;
 const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff) * 2 - 1;
@@ -85,6 +86,28 @@ test("epilogues: alpha, beta, column bias, row bias, relu / relu6 / clamp, resid
       const cIn = randArr(M * N);
       const got = sgemm(M, N, K, A, B, { ...o, out: cIn.slice() });
       check(got, reference(1, M, N, K, av, bv, o, cIn), `${M}x${N}x${K} ${JSON.stringify(Object.keys(o))}`);
+    }
+  }
+});
+
+test("math activations in the epilogue: gelu, gelu_tanh, silu, sigmoid, tanh (after bias, before residual)", () => {
+  const act: Record<string, (x: number) => number> = {
+    gelu: (x) => (x >= 0 ? x * (1 - 0.5 * erfc64(x / Math.SQRT2)) : 0.5 * x * erfc64(-x / Math.SQRT2)),
+    gelu_tanh: (x) => x / (1 + Math.exp(-2 * Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3))),
+    silu: (x) => x / (1 + Math.exp(-x)),
+    sigmoid: (x) => 1 / (1 + Math.exp(-x)),
+    tanh: Math.tanh,
+  };
+  const M = 13, N = 19, K = 29;
+  const A = randArr(M * K), B = randArr(K * N), bias = randArr(N), res = randArr(M * N);
+  const lin = reference(1, M, N, K, { data: A, rs: K, cs: 1 }, { data: B, rs: N, cs: 1 }, { alpha: 2, bias });
+  for (const [name, fn] of Object.entries(act)) {
+    const got = sgemm(M, N, K, A, B, { alpha: 2, bias, residual: res, activation: name as "gelu" });
+    for (let i = 0; i < M * N; i++) {
+      const want = fn(lin.out[i]!) + res[i]!;
+      // the pre-activation error (bounded by the GEMM check) times a slope <= 1.2, plus a few ulp of the activation
+      const tol = 2.4e-6 * lin.mag[i]! + 4e-7 * (Math.abs(want) + Math.abs(res[i]!));
+      assert.ok(Math.abs(got[i]! - want) <= tol, `${name}: [${i}] got ${got[i]}, want ${want}`);
     }
   }
 });
