@@ -11,8 +11,8 @@ const F32 = new Float32Array(1), U32 = new Uint32Array(F32.buffer);
 function bf2f(bits: number): number { U32[0] = bits << 16; return F32[0]!; }
 const rbf = (v: number): number => bf2f(floatToBfloat16Bits(v));
 const rhf = (v: number): number => halfBitsToFloat(floatToHalfBits(v));
-/** float -> int64 as eager casts: truncate, non-finite -> 0. */
-const toInt = (v: number): number => (Number.isFinite(v) ? Math.trunc(v) || 0 : 0);
+/** float -> int64 as eager casts (writeStorage): truncate, non-finite -> 0. */
+const toInt = (v: number): number => (Number.isFinite(v) ? Math.trunc(v) : 0);
 
 export const H = Object.freeze({
   erf, rint, floorDiv, remainder, band, bor, bxor, toInt,

@@ -25,7 +25,8 @@ export function roundTo(expr: string, dtype: DType): string {
     case "int32": return `((${expr}) | 0)`;
     case "uint8": return `(H.toInt(${expr}) & 255)`;
     case "bool": return `((${expr}) !== 0 ? 1 : 0)`;
-    default: return expr; // float64, int64 (exact integers up to 2^53)
+    case "int64": return `((${expr}) || 0)`; // as eager's int64 stores: no -0
+    default: return expr; // float64
   }
 }
 
