@@ -119,6 +119,7 @@ export function runPass(hookName: string, pass: GraphHook | undefined, graph: Gr
   const ctx: PassContext = Object.freeze({ kind: graphKind, hook: hookName });
   const list = Array.isArray(pass) ? pass : [pass as GraphPassLike];
   for (const p of list) {
+    const before = graphSignature(graph);
     try {
       if (typeof p === "function") p(graph, ctx);
       else if (isCustomGraphPass(p)) p.call(graph, ctx);
@@ -127,5 +128,38 @@ export function runPass(hookName: string, pass: GraphHook | undefined, graph: Gr
       const msg = err instanceof Error ? err.message : String(err);
       throw new Error(`${hookName} custom pass '${passName(p)}' failed on the ${graphKind} graph: ${msg}`, { cause: err });
     }
+    checkGraphAfterPass(graph, before, `${hookName} custom pass '${passName(p)}'`, graphKind);
   }
+}
+
+/** What a pass must not change: the number of inputs and of output values. */
+interface GraphSignature { placeholders: number; outputs: number }
+
+function graphSignature(graph: Graph): GraphSignature {
+  let placeholders = 0;
+  let outputs = 0;
+  for (const n of graph.nodes) {
+    if (n.op === "placeholder") placeholders++;
+    if (n.op === "output") outputs = Array.isArray(n.args[0]) ? (n.args[0] as unknown[]).length : 1;
+  }
+  return { placeholders, outputs };
+}
+
+/**
+ * The lint every user pass is held to: the graph is well formed (no dangling node, topologically
+ * sorted, consistent users) and keeps its inputs and output count. Throws naming the hook and pass.
+ */
+export function checkGraphAfterPass(graph: Graph, before: GraphSignature, who: string, graphKind: string): void {
+  let problem: string | null = null;
+  try {
+    graph.lint();
+  } catch (err) {
+    problem = err instanceof Error ? err.message : String(err);
+  }
+  if (!problem) {
+    const after = graphSignature(graph);
+    if (after.placeholders !== before.placeholders) problem = `it changed the number of graph inputs from ${before.placeholders} to ${after.placeholders}`;
+    else if (after.outputs !== before.outputs) problem = `it changed the number of graph outputs from ${before.outputs} to ${after.outputs}`;
+  }
+  if (problem) throw new Error(`${who} left the ${graphKind} graph broken: ${problem}`);
 }

@@ -14,6 +14,15 @@ export function emptyParameter(shape: number[], dtype?: DType): Parameter {
   return new Parameter(Tensor.empty(shape, dtype ?? defaultFloatDtype.current));
 }
 
+/** Module constructors' size arguments must be non-negative integers: `nn.Linear: inFeatures must be ...`. */
+export function checkSizeArgs(module: string, sizes: Record<string, unknown>): void {
+  for (const [name, v] of Object.entries(sizes)) {
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 0) {
+      throw new RangeError(`nn.${module}: ${name} must be a non-negative integer, got ${typeof v === "number" ? v : typeof v}`);
+    }
+  }
+}
+
 /** PyTorch's reset_parameters for Linear/Conv: kaiming_uniform_(a=sqrt(5)) and bias U(-1/sqrt(fan_in), ..). */
 export function resetLinearLike(weight: Tensor, bias: Tensor | null): void {
   noGrad(() => {
@@ -31,6 +40,7 @@ export class Linear extends Module {
   bias: Parameter | null;
   constructor(public readonly inFeatures: number, public readonly outFeatures: number, opts: { bias?: boolean; dtype?: DType } = {}) {
     super();
+    checkSizeArgs("Linear", { inFeatures, outFeatures });
     this.weight = emptyParameter([outFeatures, inFeatures], opts.dtype);
     this.bias = null;
     this.registerParameter("bias", opts.bias === false ? null : emptyParameter([outFeatures], opts.dtype));

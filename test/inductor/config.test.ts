@@ -8,9 +8,16 @@ import { tmpdir } from "node:os";
 import { createHash } from "node:crypto";
 import { config } from "../../src/inductor/config.js";
 import { CustomGraphPass, getHashForFiles, runPass, type PassContext } from "../../src/inductor/custom_graph_pass.js";
-import type { Graph } from "../../src/fx/index.js";
+import { Graph } from "../../src/fx/index.js";
 
-const fakeGraph = {} as Graph;
+function smallGraph(): Graph {
+  const g = new Graph();
+  const x = g.placeholder("x");
+  const y = g.callFunction(Math.abs, [x]);
+  g.output(y);
+  return g;
+}
+const fakeGraph = smallGraph();
 
 class NamedPass extends CustomGraphPass {
   constructor(readonly id: string | null) { super(); }
@@ -164,4 +171,22 @@ test("getHashForFiles: sha256 over extra, paths and contents", () => {
   writeFileSync(b, "three");
   assert.notEqual(getHashForFiles([a, b]), h, "content change changes the hash");
   assert.throws(() => getHashForFiles([join(dir, "missing.ts")]), /ENOENT/);
+});
+
+test("runPass lints the graph after each user pass and names the hook and the pass", () => {
+  const g = smallGraph();
+  function danglingPass(graph: Graph): void {
+    const abs = [...graph.nodes].find((n) => n.op === "call_function")!;
+    graph.insertingBefore(abs, () => graph.callFunction(Math.sign, [abs])); // uses abs before it is defined
+  }
+  assert.throws(() => runPass("postGradCustomPostPass", danglingPass, g, "inference"),
+    /postGradCustomPostPass custom pass 'danglingPass' left the inference graph broken: Graph.lint: .*before it is defined/);
+  const g2 = smallGraph();
+  function dropOutput(graph: Graph): void {
+    const out = [...graph.nodes].find((n) => n.op === "output")!;
+    const x = [...graph.nodes].find((n) => n.op === "placeholder")!;
+    out.args = [[x, x]];
+  }
+  assert.throws(() => runPass("jointCustomPrePass", dropOutput, g2, "joint"),
+    /jointCustomPrePass custom pass 'dropOutput' left the joint graph broken: it changed the number of graph outputs from 1 to 2/);
 });

@@ -89,8 +89,8 @@ const nnCases: BadCase[] = [
   { entry: "nn.Conv2d", what: "2-D input", inputs: () => [coil.ones(3, 4)], run: ([x]) => new coil.nn.Conv2d(3, 4, 3).call(x!), msg: /conv2d: Expected 3D \(unbatched\) or 4D \(batched\) input/, type: RangeError },
   { entry: "nn.Conv2d", what: "wrong channel count", inputs: () => [coil.ones(1, 2, 5, 5)], run: ([x]) => new coil.nn.Conv2d(3, 4, 3).call(x!), msg: /convolution: Given groups=1, weight of size \[4, 3, 3, 3\], expected input\[1, 2, 5, 5\] to have 3 channels/, type: RangeError },
   { entry: "nn.LayerNorm", what: "wrong normalized shape", inputs: () => [coil.ones(2, 5)], run: ([x]) => new coil.nn.LayerNorm(4).call(x!), msg: /native_layer_norm: Given normalized_shape=\[4\], expected input with shape \[\*, 4\], but got input of size\[2, 5\]/, type: RangeError },
-  { entry: "nn.Linear", what: "negative in-features", run: () => new coil.nn.Linear(-1, 3), msg: /^(nn\.)?Linear: .*in_features/, type: RangeError, todo: "coil throws 'Invalid typed array length: -3' (src/nn/layers.ts validates nothing)" },
-  { entry: "nn.Linear", what: "fractional in-features", run: () => new coil.nn.Linear(2.5, 3), msg: /^(nn\.)?Linear: .*in_features/, type: RangeError, todo: "coil accepts Linear(2.5, 3) (src/nn/layers.ts)" },
+  { entry: "nn.Linear", what: "negative in-features", run: () => new coil.nn.Linear(-1, 3), msg: /^nn\.Linear: inFeatures must be a non-negative integer, got -1/, type: RangeError },
+  { entry: "nn.Linear", what: "fractional in-features", run: () => new coil.nn.Linear(2.5, 3), msg: /^nn\.Linear: inFeatures must be a non-negative integer, got 2.5/, type: RangeError },
 ];
 
 export const badInputCaseCount = factoryCases.length + opCases.length + nnCases.length;

@@ -41,9 +41,9 @@ const pmCases: BadCase[] = [
   { entry: "registerReplacement", what: "missing example input", run: () => registerReplacement((a: unknown, b: unknown) => [a, b], (a: unknown, b: unknown) => [a, b], [coil.ones(2)], null, new PatternMatcherPass()), msg: /^registerReplacement: no example input for parameter 'b'/, type: TypeError },
   { entry: "registerGraphPattern", what: "a string instead of a pattern", run: () => registerGraphPattern(any("cos"), { passDict: new PatternMatcherPass() })(() => {}), msg: /^pattern matcher: cannot register cos: the outermost pattern must be a CallFunction/, type: TypeError },
   { entry: "registerGraphPattern", what: "a leaf pattern as outermost", run: () => registerGraphPattern(Arg(), { passDict: new PatternMatcherPass() })(() => {}), msg: /^pattern matcher: cannot register .*outermost pattern must be/, type: TypeError },
-  { entry: "CallFunction", what: "undefined target", run: () => CallFunction(undefined, Arg()), msg: /^CallFunction: /, type: TypeError, todo: "CallFunction(undefined) is accepted (src/inductor/pattern_matcher/patterns.ts)" },
-  { entry: "KeywordArg", what: "a number as name", run: () => KeywordArg(any(5)), msg: /^KeywordArg: /, type: TypeError, todo: "KeywordArg(5) is accepted (src/inductor/pattern_matcher/patterns.ts)" },
-  { entry: "PatternMatcherPass.apply", what: "not a graph", run: () => new PatternMatcherPass().apply(any({})), msg: /PatternMatcherPass/, type: TypeError, todo: "apply({}) returns 0 (src/inductor/pattern_matcher/pass.ts)" },
+  { entry: "CallFunction", what: "undefined target", run: () => CallFunction(undefined, Arg()), msg: /^CallFunction: each target must be a function, an op overload or an op overload packet, got undefined/, type: TypeError },
+  { entry: "KeywordArg", what: "a number as name", run: () => KeywordArg(any(5)), msg: /^KeywordArg: the name must be a non-empty string, got number/, type: TypeError },
+  { entry: "PatternMatcherPass.apply", what: "not a graph", run: () => new PatternMatcherPass().apply(any({})), msg: /^PatternMatcherPass\.apply: expected a Graph or a GraphModule, got object/, type: TypeError },
 ];
 
 // ---- user pass hooks ----
@@ -74,13 +74,12 @@ class ThrowingClassPass extends CustomGraphPass {
 const compileWith = (hook: string, pass: unknown, x: coil.Tensor) =>
   config.patch(any({ [hook]: pass }), () => { coil.reset(); return coil.compile((a: coil.Tensor) => a.cos().sin().mul(2))(x); });
 
-const TODO_LINT = "the pipeline does not lint after user passes: the error (if any) names neither the hook nor the pass (src/inductor/compile_fx.ts)";
 const hookCases: BadCase[] = HOOKS.flatMap((hook): BadCase[] => [
   { entry: `config.${hook}`, what: "a pass that throws", inputs: X, run: ([x]) => compileWith(hook, throwingPass, x!), msg: [new RegExp(`${hook} custom pass 'throwingPass' failed`), /user pass exploded/] },
   { entry: `config.${hook}`, what: "a CustomGraphPass whose call throws", inputs: X, run: ([x]) => compileWith(hook, new ThrowingClassPass(), x!), msg: [new RegExp(`${hook} custom pass 'ThrowingClassPass' failed`), /user pass exploded/] },
-  { entry: `config.${hook}`, what: "a pass that leaves a dangling node", inputs: X, run: ([x]) => compileWith(hook, danglingPass, x!), msg: [new RegExp(hook), /danglingPass/, /lint/i], todo: TODO_LINT },
-  { entry: `config.${hook}`, what: "a pass that breaks the topological order", inputs: X, run: ([x]) => compileWith(hook, reorderPass, x!), msg: [new RegExp(hook), /reorderPass/, /lint|topolog/i], todo: TODO_LINT },
-  { entry: `config.${hook}`, what: "a pass that changes the output count", inputs: X, run: ([x]) => compileWith(hook, outputCountPass, x!), msg: [new RegExp(hook), /outputCountPass/, /output/], todo: TODO_LINT },
+  { entry: `config.${hook}`, what: "a pass that leaves a dangling node", inputs: X, run: ([x]) => compileWith(hook, danglingPass, x!), msg: [new RegExp(hook), /danglingPass/, /lint/i] },
+  { entry: `config.${hook}`, what: "a pass that breaks the topological order", inputs: X, run: ([x]) => compileWith(hook, reorderPass, x!), msg: [new RegExp(hook), /reorderPass/, /lint|topolog/i] },
+  { entry: `config.${hook}`, what: "a pass that changes the output count", inputs: X, run: ([x]) => compileWith(hook, outputCountPass, x!), msg: [new RegExp(hook), /outputCountPass/, /output/] },
 ]);
 
 runBadCases("compile", compileCases);

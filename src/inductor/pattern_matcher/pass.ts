@@ -2,7 +2,7 @@
 // per apply), the pattern entries (graph, lowering, replacement) and mutation regions.
 // In: an fx Graph and registered entries. Out: the rewritten graph, match counts and counters.
 
-import type { Graph, GraphModule, Node } from "../../fx/index.js";
+import { Graph, type GraphModule, type Node } from "../../fx/index.js";
 import { bump } from "../../utils/counters.js";
 import { isOpOverload } from "../../ops/registry.js";
 import { CustomGraphPass, type PassContext } from "../custom_graph_pass.js";
@@ -160,8 +160,9 @@ export class PatternMatcherPass extends CustomGraphPass {
   uuid(): string | null { return null; }
 
   apply(graphOrModule: Graph | GraphModule): number {
+    const graph = (graphOrModule instanceof Graph ? graphOrModule : (graphOrModule as { graph?: unknown } | null)?.graph) as Graph | undefined;
+    if (!(graph instanceof Graph)) throw new TypeError(`PatternMatcherPass${this.passName ? ` '${this.passName}'` : ""}.apply: expected a Graph or a GraphModule, got ${graphOrModule === null ? "null" : typeof graphOrModule}`);
     if (this.size === 0) return 0;
-    const graph: Graph = "nodes" in graphOrModule ? (graphOrModule as Graph) : (graphOrModule as GraphModule).graph;
     let hasIds = false;
     for (const n of graph.nodes) if ("mutation_region_id" in n.meta) { hasIds = true; break; }
     if (!hasIds) computeMutationRegionIds(graph);

@@ -98,7 +98,10 @@ export class IgnoredPattern extends PatternExpr {
 
 /** Capture a value under a name; a repeated name must bind the same node. */
 export class KeywordArgPattern extends PatternExpr {
-  constructor(readonly name: string) { super(); }
+  constructor(readonly name: string) {
+    super();
+    if (typeof name !== "string" || name.length === 0) throw new TypeError(`KeywordArg: the name must be a non-empty string, got ${typeof name === "string" ? '""' : typeof name}`);
+  }
   _match(node: unknown, ctx: MatchContext): MatchResult { return new Match(ctx, this, [], { [this.name]: node }); }
   /** Anchors on what this pattern, or another KeywordArg of the same name, already bound. */
   override *findAnchorNodes(ctx: MatchContext): Generator<unknown> {
@@ -112,7 +115,10 @@ export class KeywordArgPattern extends PatternExpr {
 
 /** Like KeywordArg, but fails if the node was already bound by another exclusive arg. */
 export class ExclusiveKeywordArgPattern extends PatternExpr {
-  constructor(readonly name: string) { super(); }
+  constructor(readonly name: string) {
+    super();
+    if (typeof name !== "string" || name.length === 0) throw new TypeError(`ExclusiveKeywordArg: the name must be a non-empty string, got ${typeof name === "string" ? '""' : typeof name}`);
+  }
   _match(node: unknown, ctx: MatchContext): MatchResult {
     if (ctx.exclusiveNodes.includes(node)) return new FailedMatch("exclusive arg appears twice");
     ctx.exclusiveNodes.push(node);
@@ -178,6 +184,16 @@ export abstract class TargetExpr extends PatternExpr {
   constructor(fns: unknown, users: Users = 1) {
     super();
     this.fns = Array.isArray(fns) ? [...fns] : [fns];
+    const kind = this.constructor.name.replace(/Pattern$/, "");
+    if (this.fns.length === 0) throw new TypeError(`${kind}: needs at least one target`);
+    for (const f of this.fns) {
+      const ok = kind.startsWith("CallFunction") ? typeof f === "function" || isOpOverloadPacket(f) : typeof f === "string" && f.length > 0;
+      if (!ok) {
+        const want = kind.startsWith("CallFunction") ? "a function, an op overload or an op overload packet" : "a non-empty string";
+        throw new TypeError(`${kind}: each target must be ${want}, got ${f === null ? "null" : typeof f}`);
+      }
+    }
+    if (users !== MULTIPLE && !(Number.isInteger(users) && (users as number) >= 0)) throw new TypeError(`${kind}: _users must be a non-negative integer or MULTIPLE, got ${String(users)}`);
     this.fnsSet = new Set(this.fns);
     this.users = users;
   }
