@@ -220,6 +220,8 @@ function emitPackB(m: ModuleBuilder): FunctionBuilder {
   const [dst, src, rs, cs, kc, nc] = [0, 1, 2, 3, 4, 5] as const;
   const j = f.local("i32", "j"), k = f.local("i32", "k"), cols = f.local("i32", "cols");
   const colPtr = f.local("i32", "colPtr"), p = f.local("i32", "p"), d = f.local("i32", "d");
+  const cv = Array.from({ length: NR }, (_, c) => f.local("v128", `c${c}`));
+  const tv = [0, 1, 2, 3].map((t) => f.local("v128", `t${t}`));
   f.get(rs).i32(4).op("i32.mul").set(rs);
   f.get(cs).i32(4).op("i32.mul").set(cs);
   f.get(dst).set(d);
@@ -236,18 +238,52 @@ function emitPackB(m: ModuleBuilder): FunctionBuilder {
       f.get(d).i32(NR * 4).op("i32.add").set(d);
     });
     f.else_();
-    f.for_(k, () => f.i32(0), () => f.get(kc), 1, () => {
-      f.get(colPtr).get(k).get(rs).op("i32.mul").op("i32.add").set(p);
-      for (let cc = 0; cc < NR; cc++) {
-        f.get(d);
-        f.i32(cc).get(cols).op("i32.lt_s").if_("f32");
-        f.get(p).mem("f32.load");
-        f.else_().f32(0).end();
-        f.mem("f32.store", cc * 4);
-        if (cc < NR - 1) f.get(p).get(cs).op("i32.add").set(p);
+    // scalar k loop from `from` to kc (zero padding past `cols`)
+    const scalarK = (from: () => void) => {
+      f.for_(k, from, () => f.get(kc), 1, () => {
+        f.get(colPtr).get(k).get(rs).op("i32.mul").op("i32.add").set(p);
+        for (let cc = 0; cc < NR; cc++) {
+          f.get(d);
+          f.i32(cc).get(cols).op("i32.lt_s").if_("f32");
+          f.get(p).mem("f32.load");
+          f.else_().f32(0).end();
+          f.mem("f32.store", cc * 4);
+          if (cc < NR - 1) f.get(p).get(cs).op("i32.add").set(p);
+        }
+        f.get(d).i32(NR * 4).op("i32.add").set(d);
+      });
+    };
+    // transposed B (rs = 1): 4 k values of a column are contiguous; two 4x4 shuffle transposes per 4 k
+    f.get(cols).i32(NR).op("i32.eq").get(rs).i32(4).op("i32.eq").op("i32.and").if_();
+    {
+      f.i32(0).set(k);
+      const exit = f.block();
+      const top = f.loop();
+      f.get(k).i32(4).op("i32.add").get(kc).op("i32.gt_s").brIf(exit);
+      for (let c = 0; c < NR; c++) {
+        f.get(colPtr).get(k).i32(4).op("i32.mul").op("i32.add");
+        if (c) f.get(cs).i32(c).op("i32.mul").op("i32.add");
+        f.mem("v128.load", 0, 2).set(cv[c]!);
       }
-      f.get(d).i32(NR * 4).op("i32.add").set(d);
-    });
+      for (let half = 0; half < 2; half++) {
+        const [r0, r1, r2, r3] = cv.slice(half * 4, half * 4 + 4) as [number, number, number, number];
+        f.get(r0).get(r1).shuffle32(0, 4, 1, 5).set(tv[0]!);
+        f.get(r2).get(r3).shuffle32(0, 4, 1, 5).set(tv[1]!);
+        f.get(r0).get(r1).shuffle32(2, 6, 3, 7).set(tv[2]!);
+        f.get(r2).get(r3).shuffle32(2, 6, 3, 7).set(tv[3]!);
+        const outs: [number, number, number[]][] = [[0, 1, [0, 1, 4, 5]], [0, 1, [2, 3, 6, 7]], [2, 3, [0, 1, 4, 5]], [2, 3, [2, 3, 6, 7]]];
+        outs.forEach(([x, y, l], kk) => {
+          f.get(d).get(tv[x]!).get(tv[y]!).shuffle32(l[0]!, l[1]!, l[2]!, l[3]!).mem("v128.store", kk * NR * 4 + half * 16);
+        });
+      }
+      f.get(d).i32(4 * NR * 4).op("i32.add").set(d);
+      f.get(k).i32(4).op("i32.add").set(k);
+      f.br(top).end().end();
+      scalarK(() => f.get(k));
+    }
+    f.else_();
+    scalarK(() => f.i32(0));
+    f.end();
     f.end();
   });
   return f;
