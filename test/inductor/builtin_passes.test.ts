@@ -172,3 +172,58 @@ for (const [name, act, attr, scalars, alg] of acts) {
     assertClose(out, coil.noGrad(() => mod.call(x) as T), 1e-5, 1e-5);
   });
 }
+
+class LinAct extends coil.nn.Module {
+  fc = new coil.nn.Linear(5, 4);
+  constructor(private readonly act: (x: T) => T) { super(); }
+  override forward(x: T): T { return this.act(this.fc.call(x) as T); }
+}
+
+test("frozen linear + epilogue becomes cpu._addmm_pointwise; unfrozen graphs keep addmm + the pointwise op", () => {
+  const x = coil.randn(6, 5);
+  for (const [act, attr, alg] of [[(y: T) => y.relu(), "relu", ""], [(y: T) => coil.nn.functional.gelu(y, { approximate: "tanh" }), "gelu", "tanh"]] as const) {
+    const mod = new LinAct(act).eval();
+    let post: Node[] = [];
+    coil.counters.clear();
+    const out = config.patch({ freezing: true, postGradCustomPostPass: (g: Graph) => { post = [...g.nodes].filter((n) => n.op === "call_function"); } },
+      () => coil.noGrad(() => coil.compile(mod)(x) as T));
+    assert.deepEqual(post.map((n) => String(n.target)), ["cpu._addmm_pointwise.default"]);
+    assert.deepEqual(post[0]!.args.slice(3), [attr, [], alg]);
+    assert.equal((post[0]!.args[2] as Node).op, "get_attr", "the folded, transposed weight");
+    assert.equal(coil.counters.inductor.pattern_matcher_count, 1);
+    assert.equal(coil.counters.inductor.pattern_matcher_nodes, 2);
+    assertClose(out, coil.noGrad(() => mod.call(x) as T));
+    const plain = compileAndSee((y: T) => mod.call(y) as T, [x]);
+    assert.ok(plain.post.includes("aten.addmm.default") && !plain.post.includes("cpu._addmm_pointwise.default"), `${plain.post}`);
+  }
+});
+
+test("frozen mm + bias + relu: bias fusion then epilogue fusion (counts 2 and 4); off with patternMatcher: false", () => {
+  class M extends coil.nn.Module {
+    w = new coil.nn.Parameter(coil.randn(5, 4));
+    b = new coil.nn.Parameter(coil.randn(4));
+    override forward(a: T): T { return coil.mm(a, this.w).add(this.b).relu(); }
+  }
+  const mod = new M().eval();
+  const a = coil.randn(6, 5);
+  coil.counters.clear();
+  const on = compileAndSee((x: T) => mod.call(x) as T, [a], { freezing: true });
+  assert.deepEqual(on.post, ["cpu._addmm_pointwise.default"]);
+  assert.equal(coil.counters.inductor.pattern_matcher_count, 2, "addmm bias fusion, then the epilogue fusion");
+  assert.equal(coil.counters.inductor.pattern_matcher_nodes, 4);
+  assertClose(on.out, coil.noGrad(() => mod.call(a) as T));
+  const off = compileAndSee((x: T) => mod.call(x) as T, [a], { freezing: true, patternMatcher: false });
+  assert.deepEqual(off.post, ["aten.mm.default", "aten.add.Tensor", "aten.relu.default"]);
+});
+
+test("GEMM + epilogue leaves a frozen product that has another user", () => {
+  class M extends coil.nn.Module {
+    w = new coil.nn.Parameter(coil.randn(3, 3));
+    override forward(a: T): T { const p = coil.mm(a, this.w); return p.relu().add(p); }
+  }
+  const mod = new M().eval();
+  const a = coil.randn(3, 3);
+  const r = compileAndSee((x: T) => mod.call(x) as T, [a], { freezing: true });
+  assert.ok(r.post.includes("aten.mm.default") && r.post.includes("aten.relu.default"), `${r.post}`);
+  assertClose(r.out, coil.noGrad(() => mod.call(a) as T));
+});

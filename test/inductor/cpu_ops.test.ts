@@ -7,12 +7,16 @@ import assert from "node:assert/strict";
 import * as coil from "../../src/index.js";
 import { cpu } from "../../src/ops/cpu.js";
 import { lookupOp } from "../../src/ops/registry.js";
+import { wasmConvAvailable } from "../../src/ops/kernels/conv_pointwise_wasm.js";
 
 const { aten } = coil;
 type T = coil.Tensor;
 
 function reference(x: T, w: T, b: T | null, padding: number[], stride: number[], dilation: number[], groups: number, attr: string, scalars: (number | null)[], alg: string): T {
-  const y = aten.convolution.default(x, w, b, stride, padding, dilation, false, [0], groups) as T;
+  return activation(aten.convolution.default(x, w, b, stride, padding, dilation, false, [0], groups) as T, attr, scalars, alg);
+}
+
+function activation(y: T, attr: string, scalars: (number | null)[], alg: string): T {
   switch (attr) {
     case "none": return y;
     case "relu": return aten.relu.default(y);
@@ -47,10 +51,10 @@ const geoms = [
   { x: [1, 2, 4, 5, 4], w: [4, 2, 2, 3, 2], groups: 1, stride: [1, 2, 1], padding: [1, 1, 0], dilation: [1, 1, 1] },
 ];
 
-for (const dtype of ["float32", "bfloat16"] as const) {
+for (const dtype of ["float32", "float64", "bfloat16"] as const) {
   test(`_convolution_pointwise matches convolution + activation (${dtype})`, () => {
     coil.manualSeed(0);
-    const [atol, rtol] = dtype === "float32" ? [1e-5, 1.3e-6] : [1.6e-2, 1.6e-2];
+    const [atol, rtol] = dtype === "float32" ? [1e-5, 1.3e-6] : dtype === "float64" ? [1e-10, 1e-10] : [1.6e-2, 1.6e-2];
     for (const gm of geoms) {
       const x = coil.randn(gm.x, { dtype }), w = coil.randn(gm.w, { dtype }), b = coil.randn([gm.w[0]!], { dtype });
       const packed = cpu._reorder_convolution_weight.default(w, gm.padding, gm.stride, gm.dilation, gm.groups) as T;
@@ -67,6 +71,16 @@ for (const dtype of ["float32", "bfloat16"] as const) {
     }
   });
 }
+
+test("float32 2-d runs on the wasm convolution when available; the resident weight follows in-place updates", () => {
+  assert.equal(typeof wasmConvAvailable(), "boolean");
+  const x = coil.randn(1, 4, 6, 6), w = coil.randn(8, 4, 3, 3);
+  const packed = cpu._reorder_convolution_weight.default(w, [1, 1], [1, 1], [1, 1], 1) as T;
+  const call = () => cpu._convolution_pointwise.default(x, packed, null, [1, 1], [1, 1], [1, 1], 1, "relu", [], "") as T;
+  assertClose(call(), reference(x, w, null, [1, 1], [1, 1], [1, 1], 1, "relu", [], ""), 1e-5, 1.3e-6, "first call");
+  coil.noGrad(() => { packed.mul_(2); w.mul_(2); });
+  assertClose(call(), reference(x, w, null, [1, 1], [1, 1], [1, 1], 1, "relu", [], ""), 1e-5, 1.3e-6, "after packed.mul_(2)");
+});
 
 test("_reorder_convolution_weight: panel layout and shape", () => {
   const w = coil.arange(8 * 2 * 1 * 1, { dtype: "float32" }).view(8, 2, 1, 1);
@@ -102,4 +116,21 @@ test("_convolution_pointwise is inference-only: backward says so", () => {
   const x = coil.randn(1, 2, 4, 4, { requiresGrad: true }), w = coil.randn(4, 2, 3, 3);
   const y = cpu._convolution_pointwise.default(x, w, null, [1, 1], [1, 1], [1, 1], 1, "relu", [], "") as T;
   assert.throws(() => y.sum().backward(), /cpu\._convolution_pointwise\.default has no derivative: it is an inference-only fused op/);
+});
+
+test("_addmm_pointwise matches addmm/mm + activation (float32, float64, bfloat16), bias broadcast and none", () => {
+  for (const dtype of ["float32", "float64", "bfloat16"] as const) {
+    const [atol, rtol] = dtype === "bfloat16" ? [1.6e-2, 1.6e-2] : [1e-5, 1.3e-6];
+    const m1 = coil.randn([5, 7], { dtype }), m2 = coil.randn([7, 6], { dtype }).t().contiguous().t();
+    for (const bias of [coil.randn([6], { dtype }), coil.randn([1, 6], { dtype }), coil.randn([5, 6], { dtype }), null]) {
+      for (const [attr, scalars, alg] of attrs) {
+        const lin = (bias ? aten.addmm.default(bias, m1, m2) : aten.mm.default(m1, m2)) as T;
+        const ref = activation(lin, attr, scalars, alg);
+        const got = cpu._addmm_pointwise.default(bias, m1, m2, attr, scalars, alg) as T;
+        assertClose(got, ref, atol, rtol, `${dtype} bias=${bias?.shape} attr=${attr}/${alg}`);
+      }
+    }
+  }
+  assert.throws(() => cpu._addmm_pointwise.default(null, coil.randn(2, 3), coil.randn(4, 5), "relu", [], ""), /cpu\._addmm_pointwise: mat1 and mat2 shapes cannot be multiplied \(2x3 and 4x5\)/);
+  assert.throws(() => cpu._addmm_pointwise.default(coil.randn(3), coil.randn(2, 3), coil.randn(3, 5), "relu", [], ""), /cpu\._addmm_pointwise: the size of tensor a \(3\) must match the size of tensor b \(5\).*shapes \[3\], \[2, 5\]/);
 });

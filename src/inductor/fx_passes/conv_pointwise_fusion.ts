@@ -8,16 +8,26 @@
 import { Node } from "../../fx/index.js";
 import { aten } from "../../ops/aten.js";
 import { cpu } from "../../ops/cpu.js";
-import { Arg, CallFunction, Ignored, registerGraphPattern, type Match, type PatternMatcherPass } from "../pattern_matcher/index.js";
+import { Arg, CallFunction, Ignored, registerGraphPattern, type Match, type PatternExpr, type PatternMatcherPass } from "../pattern_matcher/index.js";
 import { boundArgs } from "./node_args.js";
 
 const convArgs = () => [Arg(), Arg(), Arg(), Arg(), Arg(), Arg(), Arg(), Arg(), Arg(), Arg()];
 const conv = () => CallFunction(cpu._convolution_pointwise.default, ...convArgs());
 
-type Epilogue = { attr: string; scalars: (number | null)[]; algorithm: string } | null;
+export type Epilogue = { attr: string; scalars: (number | null)[]; algorithm: string } | null;
 
-/** The conv_pointwise attr/scalars/algorithm equivalent to the matched unary node, if any. */
-function epilogueOf(unary: Node): Epilogue {
+/** The unary ops a fused epilogue can take, as patterns around `inner` (every arity they appear with). */
+export function epiloguePatterns(inner: () => PatternExpr): PatternExpr[] {
+  return [
+    CallFunction([aten.relu.default, aten.silu.default, aten.sigmoid.default, aten.tanh.default, aten.gelu.default, aten.hardtanh.default, aten.clamp.default], inner()),
+    CallFunction(aten.hardtanh.default, inner(), Ignored(), Ignored()),
+    CallFunction(aten.clamp.default, inner(), Ignored()),
+    CallFunction(aten.clamp.default, inner(), Ignored(), Ignored()),
+  ];
+}
+
+/** The fused-op attr/scalars/algorithm equivalent to the matched unary node, if any. */
+export function epilogueOf(unary: Node): Epilogue {
   const a = boundArgs(unary);
   if (!a) return null;
   const t = unary.target;
@@ -41,13 +51,7 @@ function fusible(match: Match): boolean {
 }
 
 export function registerConvPointwiseFusion(pass: PatternMatcherPass): void {
-  const patterns = [
-    CallFunction([aten.relu.default, aten.silu.default, aten.sigmoid.default, aten.tanh.default, aten.gelu.default, aten.hardtanh.default, aten.clamp.default], conv()),
-    CallFunction(aten.hardtanh.default, conv(), Ignored(), Ignored()),
-    CallFunction(aten.clamp.default, conv(), Ignored()),
-    CallFunction(aten.clamp.default, conv(), Ignored(), Ignored()),
-  ];
-  for (const pattern of patterns) {
+  for (const pattern of epiloguePatterns(conv)) {
     registerGraphPattern(pattern, { passDict: pass, extraCheck: fusible })(
       function convUnaryFusion(match: Match, ...args: unknown[]): void {
         const unary = match.outputNode();

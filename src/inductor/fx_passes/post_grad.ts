@@ -1,6 +1,6 @@
 // inductor/fx_passes/post_grad: the post-grad stage, per forward/backward/inference aten graph:
 // `postGradCustomPrePass`, the built-in post-grad passes when `config.patternMatcher` is on (no-op
-// removal, then the patterns: mm + bias -> addmm, frozen conv + pointwise epilogue),
+// removal, then the patterns: mm + bias -> addmm, frozen conv + epilogue, then GEMM + epilogue),
 // `postGradCustomPostPass`, stable topological sort, the custom backend pass of each device present,
 // then DCE and lint. In: a GraphModule and its kind. Out: the module, mutated in place and recompiled.
 
@@ -12,19 +12,24 @@ import { runPass, type GraphKind } from "../custom_graph_pass.js";
 import { getCustomBackendPassForDevice, type BackendPass } from "../backend_registry.js";
 import { PatternMatcherPass } from "../pattern_matcher/index.js";
 import { removeNoops } from "./noop_removal.js";
-import { registerAddmmFusion } from "./addmm_fusion.js";
+import { registerAddmmFusion, registerGemmEpilogueFusion } from "./addmm_fusion.js";
 import { registerConvPointwiseFusion } from "./conv_pointwise_fusion.js";
 import { dce } from "./dce.js";
 
-/** The built-in post-grad patterns (one sweep per graph). */
-export const postGradPatterns = new PatternMatcherPass("post_grad_patterns");
-registerAddmmFusion(postGradPatterns);
-registerConvPointwiseFusion(postGradPatterns);
+/**
+ * The built-in post-grad pattern passes, applied in order (one sweep each, like Inductor's
+ * pass_patterns): [0] mm + bias -> addmm, frozen conv + epilogue; [1] GEMM + epilogue, which must see
+ * the addmm pass 0 made.
+ */
+export const postGradPatterns = [new PatternMatcherPass("post_grad_patterns_0"), new PatternMatcherPass("post_grad_patterns_1")] as const;
+registerAddmmFusion(postGradPatterns[0]);
+registerConvPointwiseFusion(postGradPatterns[0]);
+registerGemmEpilogueFusion(postGradPatterns[1]);
 
 /** The built-in post-grad passes, in order (what `config.patternMatcher` switches). */
 export function runBuiltinPostGradPasses(gm: GraphModule): void {
   removeNoops(gm.graph);
-  postGradPatterns.apply(gm.graph);
+  for (const p of postGradPatterns) p.apply(gm.graph);
 }
 
 /** Devices of the tensors flowing through a graph (from meta.val / meta.exampleValue). */

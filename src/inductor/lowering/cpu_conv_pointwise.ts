@@ -1,5 +1,5 @@
 // inductor/lowering/cpu_conv_pointwise: the lowering of cpu._convolution_pointwise (and of
-// cpu._reorder_convolution_weight): an extern kernel that calls the op's eager kernel from the wrapper,
+// cpu._reorder_convolution_weight and cpu._addmm_pointwise): an extern kernel that calls the op's eager kernel from the wrapper,
 // like Inductor's mkldnn convolution lowerings. Lowering patterns call it through
 // `lowerings.call(cpu._convolution_pointwise.default, ...)` (the seed's `L[...]`). While graphs still run
 // through the fx-closure codegen, lowering-pattern handlers receive eager tensors instead of IR values;
@@ -15,6 +15,6 @@ import { bindLowered, externCall } from "./common.js";
 const hasEagerTensor = (args: readonly unknown[]): boolean =>
   args.some((a) => a instanceof Tensor || (Array.isArray(a) && a.some((e) => e instanceof Tensor)));
 
-for (const op of [cpu._convolution_pointwise.default, cpu._reorder_convolution_weight.default] as OpOverload[]) {
+for (const op of [cpu._convolution_pointwise.default, cpu._reorder_convolution_weight.default, cpu._addmm_pointwise.default] as OpOverload[]) {
   registerLowering(op, (...args: unknown[]) => (hasEagerTensor(args) ? op(...args) : externCall("extern", op, bindLowered(op, args))));
 }

@@ -133,3 +133,12 @@ export function biasAndEpilogue(y: Float64Array, N: number, C: number, bias: Flo
     for (let l = 0; l < L; l++) y[base + l] = epi(y[base + l]! + b);
   }
 }
+
+/** Inverse of packWeight: the plain [Cout, Cg*K] row-major weight. */
+export function unpackWeight(p: ArrayLike<number>, groups: number, cout: number, cgk: number, R: number, out: Float32Array | Float64Array): void {
+  const cog = cout / groups, P = cog / R;
+  for (let g = 0; g < groups; g++) for (let q = 0; q < P; q++) for (let r = 0; r < R; r++) {
+    const dst = (g * cog + q * R + r) * cgk, src = (g * P + q) * cgk * R + r;
+    for (let k = 0; k < cgk; k++) out[dst + k] = p[src + k * R]!;
+  }
+}
