@@ -88,8 +88,10 @@ export class GraphLowering implements GraphContext {
       if (n.op === "output" && root) { for (const inp of n.allInputNodes) visit(inp.name, false); return; }
       if (n.op !== "call_function") return;
       const v = this.env.get(n);
-      const storage = v instanceof TensorBox ? rootStorage(v) : null;
-      const mine = n.target === getitem || (storage !== null && (!(storage.data instanceof Buffer) || storage.data === buf));
+      const mine = n.target === getitem || (Array.isArray(v) ? v : [v]).some((b) => {
+        const storage = b instanceof TensorBox ? rootStorage(b) : null;
+        return storage !== null && (!(storage.data instanceof Buffer) || storage.data === buf);
+      });
       if (!mine && !root) return;
       if (mine) seen.add(name);
       for (const inp of n.allInputNodes) visit(inp.name, false);

@@ -54,7 +54,7 @@ export function generateKernel(g: FusedGroup, stored: ReadonlySet<string>, buffe
     if (!p) { p = written.has(name) ? `out_ptr${nout++}` : `in_ptr${nin++}`; params.set(name, p); }
     return p;
   };
-  const h = new JsOpsHandler((name) => ({ ptr: ptr(name), dtype: bufferOf(name).getDtype() }));
+  const h = new JsOpsHandler((name) => ({ ptr: ptr(name), dtype: bufferOf(name).getDtype() }), (v) => (v.startsWith("r") ? 1 : 0));
   const ids = loopIds(g);
   const xs = g.outer.map((_, i) => `x${i}`), rs = g.inner.map((_, i) => `r${i}`);
   const flatR = g.inner.length ? linear(g.inner).replace(/\bv(\d+)/g, "r$1") : "0";

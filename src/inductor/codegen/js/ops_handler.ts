@@ -1,7 +1,8 @@
 // inductor/codegen/js/ops_handler: the ops handler that turns inner functions into JavaScript statements.
 // Every value is a named temporary (`tmp3`) of a known dtype; common subexpressions are reused within a
 // loop scope; each op's result is rounded to its dtype (Math.fround for float32, bfloat16/float16 rounding,
-// int32/uint8 wrap-around) so fused code computes what eager's op-by-op kernels store.
+// int32/uint8 wrap-around) so fused code computes what eager's op-by-op kernels store. A value that does
+// not depend on an inner loop's variables is emitted before that loop (loop-invariant hoisting).
 // In: inner functions calling ops.*. Out: lines of JS and the value names.
 
 import { castScalar, int64, type DType } from "../../../tensor/dtype.js";
@@ -9,7 +10,8 @@ import { printExpr, type Expr } from "../../ir/indexing.js";
 import type { MathOp, OpsHandler, OpsValue } from "../../ir/ops.js";
 import { instantiate, jsNumber } from "./templates.js";
 
-export interface JsValue { readonly expr: string; readonly dtype: DType }
+/** A value: its JS expression (a temporary's name or a literal), dtype, and the scope it is valid from. */
+export interface JsValue { readonly expr: string; readonly dtype: DType; readonly level?: number }
 
 export const jsIndexPrinter = { fdiv: (a: string, d: number) => `Math.floor((${a}) / ${d})`, fmod: (a: string, d: number) => `((${a}) % ${d})` };
 export const printIndex = (e: Expr): string => printExpr(e, jsIndexPrinter);
@@ -49,8 +51,13 @@ export class JsOpsHandler implements OpsHandler {
   private scopes: { lines: string[]; cse: Map<string, JsValue>; locals: Map<string, JsValue> }[] = [];
   private tmp = 0;
 
-  /** `load` of a buffer resolves to `ptrOf(name)[index]`, or to a local value if one is in scope. */
-  constructor(private readonly ptrOf: (name: string) => { ptr: string; dtype: DType }) { this.push(); }
+  /**
+   * `load` of a buffer resolves to `ptrOf(name)[index]`, or to a local value if one is in scope.
+   * `varLevel` gives the scope depth at which each loop variable is defined (outer 0, inner 1).
+   */
+  constructor(private readonly ptrOf: (name: string) => { ptr: string; dtype: DType }, private readonly varLevel: (v: string) => number = () => 0) {
+    this.push();
+  }
 
   push(): void { this.scopes.push({ lines: [], cse: new Map(), locals: new Map() }); }
   /** Close the innermost scope and return its lines. */
@@ -64,15 +71,25 @@ export class JsOpsHandler implements OpsHandler {
     for (let i = this.scopes.length - 1; i >= 0; i--) { const v = this.scopes[i]!.cse.get(key); if (v) return v; }
     return undefined;
   }
-  /** Bind `expr` to a new temporary (or reuse an identical one in scope). */
-  bind(expr: string, dtype: DType): JsValue {
+  /** Bind `expr` to a new temporary in scope `level` (default: the innermost), or reuse an identical one. */
+  bind(expr: string, dtype: DType, level = this.scopes.length - 1): JsValue {
     const key = `${dtype.name}|${expr}`;
     const hit = this.lookup(key);
     if (hit) return hit;
-    const v = { expr: this.newName(), dtype };
-    this.emit(`const ${v.expr} = ${expr};`);
-    this.scopes[this.scopes.length - 1]!.cse.set(key, v);
+    const at = Math.min(level, this.scopes.length - 1);
+    const v = { expr: this.newName(), dtype, level: at };
+    this.scopes[at]!.lines.push(`const ${v.expr} = ${expr};`);
+    this.scopes[at]!.cse.set(key, v);
     return v;
+  }
+
+  private indexLevel(index: Expr): number {
+    let l = 0;
+    for (const v of index.freeVars()) l = Math.max(l, this.varLevel(v));
+    return l;
+  }
+  private levelOf(vals: readonly OpsValue[]): number {
+    return vals.reduce<number>((l, v) => Math.max(l, (v as JsValue).level ?? 0), 0);
   }
 
   load(name: string, index: Expr): OpsValue {
@@ -80,19 +97,19 @@ export class JsOpsHandler implements OpsHandler {
     const { ptr, dtype } = this.ptrOf(name);
     const at = `${ptr}[${printIndex(index)}]`;
     const read = dtype.name === "bfloat16" ? `H.bf2f(${at})` : dtype.name === "float16" ? `H.h2f(${at})` : at;
-    return this.bind(read, dtype);
+    return this.bind(read, dtype, this.indexLevel(index));
   }
   constant(value: number, dtype: DType): OpsValue { return { expr: jsNumber(castScalar(value, dtype)), dtype }; }
-  indexExpr(index: Expr, dtype: DType): OpsValue { return this.bind(castTo(printIndex(index), int64, dtype), dtype); }
+  indexExpr(index: Expr, dtype: DType): OpsValue { return this.bind(castTo(printIndex(index), int64, dtype), dtype, this.indexLevel(index)); }
   toDtype(x: OpsValue, dtype: DType): OpsValue {
     const v = x as JsValue;
     if (v.dtype === dtype) return v;
     const e = castTo(v.expr, v.dtype, dtype);
-    return e === v.expr ? { expr: v.expr, dtype } : this.bind(e, dtype);
+    return e === v.expr ? { expr: v.expr, dtype, level: v.level } : this.bind(e, dtype, v.level ?? 0);
   }
   op(name: MathOp, args: readonly OpsValue[], dtype: DType, params?: readonly number[]): OpsValue {
     const e = instantiate(name, args.map((a) => (a as JsValue).expr), params);
-    return this.bind(BOOL_VALUED.has(name) ? e : roundTo(e, dtype), dtype);
+    return this.bind(BOOL_VALUED.has(name) ? e : roundTo(e, dtype), dtype, this.levelOf(args));
   }
 }
 

@@ -50,7 +50,7 @@ export function generateWrapper(g: GraphLowering, s: Scheduler, kernels: KernelC
     if (!(it instanceof FusedGroup)) continue;
     const k = kernels.generateKernel(it, s.stored, buf);
     let name = bySource.get(k.source);
-    const origins = it.nodes.flatMap((n) => n.node.origins);
+    const origins = [...new Set(it.nodes.flatMap((n) => n.node.origins))];
     if (!name) {
       const ops = opNames(g, origins);
       name = `js_fused_${ops.join("_").slice(0, 60) || "kernel"}_${bySource.size}`;
