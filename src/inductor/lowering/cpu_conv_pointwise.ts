@@ -1,6 +1,6 @@
 // inductor/lowering/cpu_conv_pointwise: the lowering of cpu._convolution_pointwise (and of
-// cpu._reorder_convolution_weight and cpu._addmm_pointwise): an extern kernel that calls the op's eager kernel from the wrapper,
-// like Inductor's mkldnn convolution lowerings. Lowering patterns call it through
+// cpu._reorder_convolution_weight and cpu._addmm_pointwise): an extern kernel that calls the op's
+// eager kernel from the wrapper, like Inductor's mkldnn convolution lowerings. Lowering patterns call it through
 // `lowerings.call(cpu._convolution_pointwise.default, ...)` (the seed's `L[...]`). When code generation
 // falls back to running the fx graph eagerly (codegen_fallback), lowering-pattern handlers receive eager
 // tensors instead of IR values; then the call simply runs the op (an eager value "lowers" to itself).
