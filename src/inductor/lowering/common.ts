@@ -10,11 +10,11 @@ import { isKwargs, type OpOverload, type OpOverloadPacket } from "../../ops/regi
 import { bump } from "../../utils/counters.js";
 import { log } from "../../utils/logging.js";
 import { registerLowering } from "../lowering_table.js";
-import { cst, type Expr } from "../ir/indexing.js";
+import { cst, makeVars, type Expr } from "../ir/indexing.js";
 import { FixedLayout } from "../ir/layout.js";
 import { ExternKernel, IRNode, MultiOutput, Pointwise, type ExternArg } from "../ir/nodes.js";
-import type { MathOp, OpsHandler, OpsValue } from "../ir/ops.js";
-import { TensorBox, realizeAsStrided } from "../ir/tensor_box.js";
+import { ReadsRecorder, type MathOp, type OpsHandler, type OpsValue } from "../ir/ops.js";
+import { TensorBox, realizeAsStrided, rootStorage } from "../ir/tensor_box.js";
 import { expand } from "../ir/views.js";
 import { V } from "../ir/virtualized.js";
 
@@ -107,6 +107,19 @@ export function dimList(dims: number | readonly number[] | null | undefined, ndi
 }
 
 export const zeroIndex = (n: number): Expr[] => Array.from({ length: n }, () => cst(0));
+
+/**
+ * Lowerings that read their input several times (softmax: max, sum, normalise) store an input that is
+ * an unrealized computation of more than `maxOps` ops instead of recomputing it in every pass.
+ */
+export function realizeIfExpensive(x: TensorBox, maxOps = 2): TensorBox {
+  const root = rootStorage(x);
+  if (!root || !(root.data instanceof Pointwise)) return x;
+  const rec = new ReadsRecorder();
+  root.data.inner(rec, makeVars("x", root.data.ranges).vars);
+  if (rec.ops > maxOps) root.realize();
+  return x;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Fallbacks and extern kernels

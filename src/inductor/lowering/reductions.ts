@@ -9,7 +9,7 @@ import type { Expr } from "../ir/indexing.js";
 import { Pointwise, Reduction, type ReductionType } from "../ir/nodes.js";
 import { StorageBox, TensorBox } from "../ir/tensor_box.js";
 import { unsqueeze } from "../ir/views.js";
-import { box, dimList, fallback, lower, viewBox } from "./common.js";
+import { box, dimList, fallback, lower, realizeIfExpensive, viewBox } from "./common.js";
 
 /** Full index of x from the kept (index) and reduced (rindex) parts. */
 function mergeIndex(ndim: number, dims: readonly number[], idx: readonly Expr[], ridx: readonly Expr[]): Expr[] {
@@ -107,7 +107,8 @@ lower(aten.mean.dim, (a) => {
 });
 
 /** var with a correction: two passes (mean, then squared deviations), in float64. */
-export function varOf(x: TensorBox, dims: number[], correction: number, out: DType): { var: TensorBox; mean: TensorBox } {
+export function varOf(x0: TensorBox, dims: number[], correction: number, out: DType): { var: TensorBox; mean: TensorBox } {
+  const x = realizeIfExpensive(x0);
   const n = dims.reduce((p, d) => p * x.getSize()[d]!, 1);
   const s = makeReduction(x, dims, "sum", float64);
   const mean = epilogue(s, float64, [s], (ops, [v]) => ops.op("div", [v, ops.constant(n, float64)], float64));

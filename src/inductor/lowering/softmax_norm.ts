@@ -10,7 +10,7 @@ import type { OpsHandler, OpsValue } from "../ir/ops.js";
 import type { Expr } from "../ir/indexing.js";
 import { Pointwise } from "../ir/nodes.js";
 import type { TensorBox } from "../ir/tensor_box.js";
-import { box, lower } from "./common.js";
+import { box, lower, realizeIfExpensive } from "./common.js";
 import { keepDims, makeReduction } from "./reductions.js";
 
 const f64 = (ops: OpsHandler, v: OpsValue) => ops.toDtype(v, float64);
@@ -52,11 +52,11 @@ function softmax(x: TensorBox, dim0: number, out: DType, log: boolean): TensorBo
 
 for (const log of [false, true]) {
   lower(log ? aten._log_softmax.default : aten._softmax.default, (a) => {
-    const x = a.self as TensorBox;
+    const x = realizeIfExpensive(a.self as TensorBox);
     return softmax(x, a.dim, a.half_to_float ? float32 : x.getDtype(), log);
   });
   lower(log ? aten._log_softmax_backward_data.default : aten._softmax_backward_data.default, (a) => {
-    const g = a.grad_output as TensorBox, o = a.output as TensorBox;
+    const g = realizeIfExpensive(a.grad_output as TensorBox), o = realizeIfExpensive(a.output as TensorBox);
     const out = dtypeOf(a.input_dtype as DType | DTypeName);
     const n = g.getSize().length;
     const dim = n === 0 ? 0 : wrapDim("softmax_backward", a.dim, n);
@@ -71,7 +71,7 @@ for (const log of [false, true]) {
 }
 
 lower(aten.native_layer_norm.default, (a) => {
-  const x = a.input as TensorBox, w = a.weight as TensorBox | null, b = a.bias as TensorBox | null;
+  const x = realizeIfExpensive(a.input as TensorBox), w = a.weight as TensorBox | null, b = a.bias as TensorBox | null;
   const shape = x.getSize(), k = (a.normalized_shape as number[]).length;
   const dims = [...Array(k).keys()].map((i) => shape.length - k + i);
   const N = dims.reduce((p, d) => p * shape[d]!, 1);
