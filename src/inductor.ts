@@ -29,3 +29,11 @@ export { cse } from "./inductor/fx_passes/cse.js";
 export { dce } from "./inductor/fx_passes/dce.js";
 export { removeNoops } from "./inductor/fx_passes/noop_removal.js";
 export { constantFoldUniformValues } from "./inductor/fx_passes/constant_fold_uniform.js";
+// The CPU backend: loop-level IR, lowering helpers, scheduler, per-device codegen, runtime (docs/inductor-backend.md).
+export * as ir from "./inductor/ir/index.js";
+export { lower, fallback, makePointwise, mathPointwise, makeReduction, type Bound, type Lowered } from "./inductor/lowering/index.js";
+export { GraphLowering } from "./inductor/graph_lowering.js";
+export { Scheduler, SchedulerNode, ExternSchedulerNode, FusedGroup, type ScheduleItem, type PreFusionPass, type PostFusionPass } from "./inductor/scheduler/index.js";
+export { compileToArtifact, deviceCodegen, runAndGetArtifacts } from "./inductor/codegen/index.js";
+export type { DeviceCodegen, KernelCodegen, WrapperCodegen, GeneratedKernel, ModuleMeta } from "./inductor/codegen/device.js";
+export { CPU_JS_FORMAT, runtimeStats } from "./inductor/runtime/index.js";
