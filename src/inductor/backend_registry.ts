@@ -5,6 +5,7 @@
 import type { Device } from "../tensor/tensor.js";
 import type { CustomGraphModulePass } from "./custom_graph_pass.js";
 import type { GraphModule } from "../fx/index.js";
+import { jsCodegen } from "./codegen/js/index.js";
 
 export type BackendPass = CustomGraphModulePass | ((gm: GraphModule) => void);
 
@@ -73,4 +74,5 @@ export function patchInductorBackend<T>(device: string, overrides: Partial<Devic
   return result;
 }
 
-registerBackendForDevice("cpu", {});
+// The built-in CPU backend: JavaScript kernels and wrapper (codegen/js; config.cpuBackend picks it).
+registerBackendForDevice("cpu", { scheduling: jsCodegen.scheduling, wrapperCodegen: jsCodegen.wrapper });
