@@ -76,7 +76,8 @@ for (const n of sizes.length ? sizes : [256, 512, 1024]) {
   const x = Float32Array.from({ length: 16 * 56 * 56 }, () => Math.random() - 0.5);
   const w = new Conv2dWeight(Float32Array.from({ length: 16 * 16 * 9 }, () => Math.random() - 0.5), [16, 16, 3, 3], new Float32Array(16));
   for (const threads of pool.threads > 1 ? [1, pool.threads] : [1]) {
-    const run = () => conv2d(x, [1, 16, 56, 56], w, [16, 16, 3, 3], { padding: 1, activation: "relu", threads });
+    const out = new Float32Array(16 * 56 * 56);
+    const run = () => conv2d(x, [1, 16, 56, 56], w, [16, 16, 3, 3], { padding: 1, activation: "relu", threads, out });
     run();
     let best = Infinity;
     for (let r = 0; r < 30; r++) {

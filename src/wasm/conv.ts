@@ -1,5 +1,5 @@
 // wasm/conv: float32 2-d convolution (NCHW, OIHW weights, stride/padding/dilation/groups) on the wasm GEMM:
-// im2col in wasm (memory.copy rows for stride 1), then one batched-over-groups GEMM per image with the bias as a
+// im2col in wasm (v128 row copies for stride 1), then one batched-over-groups GEMM per image with the bias as a
 // row bias and the activation fused; 1x1 stride-1 unpadded convolutions skip im2col. In: input and weight
 // Float32Arrays with shapes (or a prepacked weight kept in wasm memory). Out: the NCHW output Float32Array.
 
@@ -20,6 +20,8 @@ export interface Conv2dOptions {
   bias?: Float32Array;
   activation?: Activation;
   threads?: number;
+  /** Destination (N*Cout*OH*OW, NCHW); allocating a fresh large Float32Array costs more than the convolution. */
+  out?: Float32Array;
 }
 
 const modules = new WeakMap<ThreadPool, KernelModule>();
@@ -34,6 +36,32 @@ function buildIm2col(shared: boolean): ModuleBuilder {
   const L = (n: string) => f.local("i32", n);
   const c = L("c"), ki = L("ki"), kj = L("kj"), oy = L("oy"), ox = L("ox"), iy = L("iy"), ix = L("ix");
   const d = L("d"), srcRow = L("srcRow"), lo = L("lo"), hi = L("hi"), off = L("off");
+  const cd = L("cd"), cs = L("cs"), cn = L("cn"), ci = L("ci");
+  // short rows: inline v128 copy / zero loops (memory.copy and memory.fill are runtime calls in V8, ~30 ns each)
+  const copy = (dst: () => void, src: (() => void) | null, nBytes: () => void) => {
+    dst(); f.set(cd);
+    if (src) { src(); f.set(cs); }
+    nBytes(); f.set(cn);
+    f.i32(0).set(ci);
+    const exit = f.block();
+    const top = f.loop();
+    f.get(ci).i32(16).op("i32.add").get(cn).op("i32.gt_s").brIf(exit);
+    f.get(cd).get(ci).op("i32.add");
+    if (src) f.get(cs).get(ci).op("i32.add").mem("v128.load", 0, 2);
+    else f.i32x4(0);
+    f.mem("v128.store", 0, 2);
+    f.get(ci).i32(16).op("i32.add").set(ci);
+    f.br(top).end().end();
+    const exit2 = f.block();
+    const top2 = f.loop();
+    f.get(ci).get(cn).op("i32.ge_s").brIf(exit2);
+    f.get(cd).get(ci).op("i32.add");
+    if (src) f.get(cs).get(ci).op("i32.add").mem("f32.load");
+    else f.f32(0);
+    f.mem("f32.store");
+    f.get(ci).i32(4).op("i32.add").set(ci);
+    f.br(top2).end().end();
+  };
   const clamp = (val: () => void, lo_: () => void, hi_: () => void, dst: number) => {
     // dst = min(max(val, lo), hi)
     val(); lo_(); val(); lo_(); f.op("i32.gt_s").op("select").set(dst);
@@ -48,7 +76,7 @@ function buildIm2col(shared: boolean): ModuleBuilder {
         f.for_(oy, () => f.i32(0), () => g("OH"), 1, () => {
           f.get(oy); g("sh"); f.op("i32.mul"); g("ph"); f.op("i32.sub").get(ki); g("dh"); f.op("i32.mul").op("i32.add").set(iy);
           f.get(iy).i32(0).op("i32.lt_s").get(iy); g("H"); f.op("i32.ge_s").op("i32.or").if_();
-          f.get(d).i32(0); g("OW"); f.i32(4).op("i32.mul").memoryFill();
+          copy(() => f.get(d), null, () => { g("OW"); f.i32(4).op("i32.mul"); });
           f.else_();
           {
             // srcRow = src + ((c*H + iy)*W)*4
@@ -58,11 +86,11 @@ function buildIm2col(shared: boolean): ModuleBuilder {
               // valid ox: -off <= ox < W - off
               clamp(() => f.i32(0).get(off).op("i32.sub"), () => f.i32(0), () => g("OW"), lo);
               clamp(() => { g("W"); f.get(off).op("i32.sub"); }, () => f.get(lo), () => g("OW"), hi);
-              f.get(d).i32(0).get(lo).i32(4).op("i32.mul").memoryFill();
-              f.get(d).get(lo).i32(4).op("i32.mul").op("i32.add");
-              f.get(srcRow).get(lo).get(off).op("i32.add").i32(4).op("i32.mul").op("i32.add");
-              f.get(hi).get(lo).op("i32.sub").i32(4).op("i32.mul").memoryCopy();
-              f.get(d).get(hi).i32(4).op("i32.mul").op("i32.add").i32(0); g("OW"); f.get(hi).op("i32.sub").i32(4).op("i32.mul").memoryFill();
+              copy(() => f.get(d), null, () => f.get(lo).i32(4).op("i32.mul"));
+              copy(() => f.get(d).get(lo).i32(4).op("i32.mul").op("i32.add"),
+                () => f.get(srcRow).get(lo).get(off).op("i32.add").i32(4).op("i32.mul").op("i32.add"),
+                () => f.get(hi).get(lo).op("i32.sub").i32(4).op("i32.mul"));
+              copy(() => f.get(d).get(hi).i32(4).op("i32.mul").op("i32.add"), null, () => { g("OW"); f.get(hi).op("i32.sub").i32(4).op("i32.mul"); });
             }
             f.else_();
             f.for_(ox, () => f.i32(0), () => g("OW"), 1, () => {
@@ -127,7 +155,9 @@ export function conv2d(x: Float32Array, xShape: [number, number, number, number]
   const shape = conv2dOutputShape(xShape, wShape, o);
   const [, , OH, OW] = shape;
   if (OH <= 0 || OW <= 0) throw new RangeError(`conv2d: output would be empty (${OH}x${OW}) for input [${xShape}] and kernel [${wShape}]`);
-  const out = new Float32Array(N * CO * OH * OW);
+  const size = N * CO * OH * OW;
+  if (o.out && o.out.length < size) throw new RangeError(`conv2d: out has ${o.out.length} elements, need ${size}`);
+  const out = o.out ? o.out.subarray(0, size) : new Float32Array(size);
   if (out.length === 0) return { data: out, shape };
   const mem = wasmMemory();
   const pool = threadPool();

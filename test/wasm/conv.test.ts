@@ -68,6 +68,11 @@ test("prepacked weights give the same result and can be reused; blocks are freed
   const live = mem.stats().liveBlocks;
   const pw = new Conv2dWeight(w, ws, bias);
   for (let i = 0; i < 3; i++) assert.deepEqual(conv2d(x, xs, pw, ws, { padding: 1 }).data, plain.data);
+  const out = new Float32Array(plain.data.length + 3).fill(7);
+  assert.equal(conv2d(x, xs, pw, ws, { padding: 1, out }).data.buffer, out.buffer);
+  assert.deepEqual(out.subarray(0, plain.data.length), plain.data);
+  assert.equal(out[plain.data.length], 7);
+  assert.throws(() => conv2d(x, xs, pw, ws, { padding: 1, out: new Float32Array(5) }), /out has 5 elements/);
   pw.free();
   assert.equal(mem.stats().liveBlocks, live);
   assert.throws(() => conv2d(x, xs, w, [6, 3, 3, 3], {}), /do not match groups=1/);
