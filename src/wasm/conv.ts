@@ -1,6 +1,7 @@
 // wasm/conv: float32 2-d convolution (NCHW, OIHW weights, stride/padding/dilation/groups) on the wasm GEMM:
 // im2col in wasm (v128 row copies for stride 1), then one batched-over-groups GEMM per image with the bias as a
-// row bias and the activation fused; 1x1 stride-1 unpadded convolutions skip im2col. In: input and weight
+// row bias and the activation fused; 1x1 stride-1 unpadded convolutions skip im2col; depthwise convolutions
+// (groups = C = Cout) with a clamp-type activation run a direct f32x4 kernel over zero-padded planes. In: input and weight
 // Float32Arrays with shapes (or a prepacked weight kept in wasm memory). Out: the NCHW output Float32Array.
 
 import { ModuleBuilder } from "./emitter.js";
@@ -109,7 +110,71 @@ function buildIm2col(shared: boolean): ModuleBuilder {
       });
     });
   });
+  emitDepthwise(m);
   return m;
+}
+
+// depthwise(pad, dst, w, bias, C, H, W, KH, KW, sh, sw, dh, dw, OH, OW, PW, lo, hi): groups == C == Cout; `pad`
+// holds the zero-padded input planes (C x PH x PW); f32x4 over 4 output columns when sw == 1, scalar otherwise
+function emitDepthwise(m: ModuleBuilder): void {
+  const names = ["pad", "dst", "w", "bias", "C", "H", "W", "KH", "KW", "sh", "sw", "dh", "dw", "OH", "OW", "PW", "lo", "hi"];
+  const types = names.map((n) => (n === "lo" || n === "hi" ? "f32" as const : "i32" as const));
+  const f = m.func("depthwise", types, [], { export: true, paramNames: names });
+  const P = Object.fromEntries(names.map((n, i) => [n, i])) as Record<string, number>;
+  const g = (n: string) => f.get(P[n]!);
+  const L = (n: string) => f.local("i32", n);
+  const c = L("c"), oy = L("oy"), ox = L("ox"), ki = L("ki"), kj = L("kj"), plane = L("plane"), wp = L("wp"), row = L("row"), dp = L("dp"), rem = L("rem");
+  const acc = f.local("v128", "acc"), b = f.local("v128", "b"), sacc = f.local("f32", "sacc");
+  const PH = L("PH");
+  // PH = (OH - 1)*sh + (KH - 1)*dh + 1 rows are enough; the caller sizes the plane as PH x PW
+  g("OH"); f.i32(1).op("i32.sub"); g("sh"); f.op("i32.mul"); g("KH"); f.i32(1).op("i32.sub"); g("dh"); f.op("i32.mul").op("i32.add").i32(1).op("i32.add").set(PH);
+  f.for_(c, () => f.i32(0), () => g("C"), 1, () => {
+    g("pad"); f.get(c).get(PH).op("i32.mul"); g("PW"); f.op("i32.mul").i32(4).op("i32.mul").op("i32.add").set(plane);
+    g("w"); f.get(c); g("KH"); f.op("i32.mul"); g("KW"); f.op("i32.mul").i32(4).op("i32.mul").op("i32.add").set(wp);
+    g("bias"); f.if_("v128"); g("bias"); f.get(c).i32(4).op("i32.mul").op("i32.add").mem("v128.load32_splat"); f.else_().f32x4(0).end().set(b);
+    g("dst"); f.get(c); g("OH"); f.op("i32.mul"); g("OW"); f.op("i32.mul").i32(4).op("i32.mul").op("i32.add").set(dp);
+    f.for_(oy, () => f.i32(0), () => g("OH"), 1, () => {
+      g("sw"); f.i32(1).op("i32.eq").if_();
+      f.for_(ox, () => f.i32(0), () => g("OW"), 4, () => {
+        f.get(b).set(acc);
+        f.for_(ki, () => f.i32(0), () => g("KH"), 1, () => {
+          // row = plane + ((oy*sh + ki*dh)*PW + ox)*4
+          f.get(plane).get(oy); g("sh"); f.op("i32.mul").get(ki); g("dh"); f.op("i32.mul").op("i32.add"); g("PW"); f.op("i32.mul").get(ox).op("i32.add").i32(4).op("i32.mul").op("i32.add").set(row);
+          f.for_(kj, () => f.i32(0), () => g("KW"), 1, () => {
+            f.get(acc).get(row).get(kj); g("dw"); f.op("i32.mul").i32(4).op("i32.mul").op("i32.add").mem("v128.load", 0, 2);
+            f.get(wp).get(ki); g("KW"); f.op("i32.mul").get(kj).op("i32.add").i32(4).op("i32.mul").op("i32.add").mem("v128.load32_splat");
+            f.op("f32x4.mul").op("f32x4.add").set(acc);
+          });
+        });
+        f.get(acc); g("hi"); f.op("f32x4.splat").op("f32x4.min"); g("lo"); f.op("f32x4.splat").op("f32x4.max").set(acc);
+        g("OW"); f.get(ox).op("i32.sub").set(rem);
+        f.get(rem).i32(4).op("i32.ge_s").if_();
+        f.get(dp).get(ox).i32(4).op("i32.mul").op("i32.add").get(acc).mem("v128.store", 0, 2);
+        f.else_();
+        for (let l = 0; l < 3; l++) {
+          f.get(rem).i32(l).op("i32.gt_s").if_();
+          f.get(dp).get(ox).i32(4).op("i32.mul").op("i32.add").get(acc).memLane("v128.store32_lane", l, l * 4);
+          f.end();
+        }
+        f.end();
+      });
+      f.else_();
+      f.for_(ox, () => f.i32(0), () => g("OW"), 1, () => {
+        f.get(b).lane("f32x4.extract_lane", 0).set(sacc);
+        f.for_(ki, () => f.i32(0), () => g("KH"), 1, () => {
+          f.get(plane).get(oy); g("sh"); f.op("i32.mul").get(ki); g("dh"); f.op("i32.mul").op("i32.add"); g("PW"); f.op("i32.mul").get(ox); g("sw"); f.op("i32.mul").op("i32.add").i32(4).op("i32.mul").op("i32.add").set(row);
+          f.for_(kj, () => f.i32(0), () => g("KW"), 1, () => {
+            f.get(sacc).get(row).get(kj); g("dw"); f.op("i32.mul").i32(4).op("i32.mul").op("i32.add").mem("f32.load");
+            f.get(wp).get(ki); g("KW"); f.op("i32.mul").get(kj).op("i32.add").i32(4).op("i32.mul").op("i32.add").mem("f32.load");
+            f.op("f32.mul").op("f32.add").set(sacc);
+          });
+        });
+        f.get(dp).get(ox).i32(4).op("i32.mul").op("i32.add").get(sacc); g("hi"); f.op("f32.min"); g("lo"); f.op("f32.max").mem("f32.store");
+      });
+      f.end();
+      f.get(dp); g("OW"); f.i32(4).op("i32.mul").op("i32.add").set(dp);
+    });
+  });
 }
 
 function im2colModule(pool: ThreadPool): KernelModule {
@@ -169,6 +234,26 @@ export function conv2d(x: Float32Array, xShape: [number, number, number, number]
     const K = CIg * KH * KW, P = OH * OW, COg = CO / groups;
     const xp = mem.putF32(x); blocks.push(xp);
     const yp = mem.malloc(out.length * 4); blocks.push(yp);
+    const clampAct = o.activation === undefined || o.activation === "none" || o.activation === "relu" || o.activation === "relu6" || typeof o.activation === "object";
+    if (groups === C && CO === C && CIg === 1 && clampAct) {
+      // depthwise: pad each plane once, then the direct f32x4 kernel (a grouped GEMM would have M = 1)
+      const PH = (OH - 1) * sh + (KH - 1) * dh + 1, PWd = Math.max((OW - 1) * sw + (KW - 1) * dw + 1, W + pw) + 4;
+      const padp = mem.malloc((C * PH * PWd + 16) * 4); blocks.push(padp);
+      const dwk = im2colModule(pool).instance.exports.depthwise as (...a: number[]) => void;
+      const [lo, hi] = o.activation === "relu" ? [0, Infinity] : o.activation === "relu6" ? [0, 6] : typeof o.activation === "object" ? o.activation.clamp : [-Infinity, Infinity];
+      for (let n = 0; n < N; n++) {
+        const pv = mem.f32View(padp, C * PH * PWd);
+        pv.fill(0);
+        for (let c = 0; c < C; c++)
+          for (let y = 0; y < H && y + ph < PH; y++) {
+            const srcOff = ((n * C + c) * H + y) * W;
+            pv.set(x.subarray(srcOff, srcOff + Math.min(W, PWd - pw)), (c * PH + y + ph) * PWd + pw);
+          }
+        dwk(padp, yp + n * CO * OH * OW * 4, weight.ptr, biasPtr, C, H, W, KH, KW, sh, sw, dh, dw, OH, OW, PWd, lo, hi);
+      }
+      out.set(mem.f32View(yp, out.length));
+      return { data: out, shape };
+    }
     const direct = KH === 1 && KW === 1 && sh === 1 && sw === 1 && ph === 0 && pw === 0;
     const col = direct ? 0 : mem.malloc(C * KH * KW * P * 4);
     if (col) blocks.push(col);

@@ -41,7 +41,11 @@ const CASES: [S4, S4, Conv2dOptions][] = [
   [[2, 3, 9, 7], [5, 3, 3, 3], { padding: 1 }],
   [[1, 4, 11, 10], [6, 4, 3, 2], { stride: [2, 1], padding: [1, 2], bias: randArr(6) }],
   [[1, 2, 12, 12], [3, 2, 3, 3], { dilation: 2, padding: 2, activation: "relu" }],
-  [[2, 8, 6, 6], [8, 1, 3, 3], { groups: 8, padding: 1 }],            // depthwise
+  [[2, 8, 6, 6], [8, 1, 3, 3], { groups: 8, padding: 1 }],            // depthwise (direct kernel, vector tail)
+  [[1, 5, 9, 11], [5, 1, 3, 3], { groups: 5, stride: 2, padding: 1, bias: randArr(5), activation: "relu" }], // depthwise, strided (scalar)
+  [[2, 4, 10, 7], [4, 1, 3, 2], { groups: 4, dilation: [2, 1], padding: [2, 0], bias: randArr(4) }],         // depthwise, dilated
+  [[1, 3, 13, 17], [3, 1, 5, 5], { groups: 3, padding: 2 }],          // depthwise 5x5
+  [[1, 4, 6, 6], [8, 1, 3, 3], { groups: 4, padding: 1 }],            // channel multiplier 2: grouped GEMM
   [[1, 6, 5, 5], [4, 3, 1, 1], { groups: 2 }],                        // grouped 1x1 (direct path)
   [[2, 16, 7, 9], [24, 16, 1, 1], { bias: randArr(24) }],             // 1x1 direct
   [[1, 3, 5, 5], [2, 3, 1, 1], { stride: 2 }],                        // 1x1 strided goes through im2col
