@@ -18,7 +18,8 @@ export interface GeneratedKernel {
 }
 
 export interface KernelCodegen {
-  generateKernel(group: FusedGroup, stored: ReadonlySet<string>, bufferOf: (name: string) => Buffer): GeneratedKernel;
+  /** `localArrays`: buffers the kernel keeps one inner-loop row of, privately (see Scheduler.localArrays). */
+  generateKernel(group: FusedGroup, stored: ReadonlySet<string>, bufferOf: (name: string) => Buffer, localArrays?: ReadonlySet<string>): GeneratedKernel;
 }
 
 export interface ModuleMeta {

@@ -36,7 +36,15 @@ function softmax(x: TensorBox, dim0: number, out: DType, log: boolean): TensorBo
   };
   const expAt = (ops: OpsHandler, idx: readonly Expr[]) =>
     ops.op("exp", [ops.op("sub", [f64(ops, load(ops, idx)), safeMax(ops, idx)], float64)], float64);
-  const sum = keepDims(makeReduction(x, [dim], "sum", float64, (ops, full) => expAt(ops, full)), [dim]);
+  // Over the last dim the exps are stored once per row (a kernel-local row) and reused by the normalise loop.
+  let expOf = expAt;
+  if (dim === n - 1 && !log) {
+    const e = box(new Pointwise(x.getDevice(), float64, x.getSize(), (ops, idx) => expAt(ops, idx)));
+    e.realize();
+    const le = e.makeLoader();
+    expOf = (ops, idx) => le(ops, idx);
+  }
+  const sum = keepDims(makeReduction(x, [dim], "sum", float64, (ops, full) => expOf(ops, full)), [dim]);
   const lsum = sum.makeLoader();
   return box(new Pointwise(x.getDevice(), out, x.getSize(), (ops, idx) => {
     const s = lsum(ops, idx);
@@ -45,7 +53,7 @@ function softmax(x: TensorBox, dim0: number, out: DType, log: boolean): TensorBo
       return ops.toDtype(ops.op("sub", [f64(ops, load(ops, idx)), ls], float64), out);
     }
     // eager stores exp in the output dtype first, then scales by 1/sum
-    const e = f64(ops, ops.toDtype(expAt(ops, idx), out));
+    const e = f64(ops, ops.toDtype(expOf(ops, idx), out));
     return ops.toDtype(ops.op("mul", [e, ops.op("div", [c64(ops, 1), s], float64)], float64), out);
   }));
 }

@@ -28,6 +28,11 @@ export class Scheduler {
   items: ScheduleItem[] = [];
   /** Buffers written by a kernel that must live in memory (read elsewhere, or a graph output). */
   readonly stored = new Set<string>();
+  /**
+   * Buffers written in a kernel's inner loop and read only by later inner loops of the same kernel: the
+   * kernel keeps one row of them in a local array (Inductor's local_buffer_data), not in memory.
+   */
+  readonly localArrays = new Set<string>();
 
   constructor(readonly graph: GraphLowering, readonly opts: SchedulerOptions) {
     this.nodes = graph.operations.map((op, i) => (op instanceof ComputedBuffer ? new SchedulerNode(op, i) : new ExternSchedulerNode(op as ExternKernel, i)));
@@ -57,10 +62,11 @@ export class Scheduler {
         const owner = groupOf.get(r);
         if (!owner) continue;
         if (owner !== g) { this.stored.add(r); continue; }
-        if (!sameLoop(owner, r, n!)) this.stored.add(r);
+        if (!sameLoop(owner, r, n!)) this.localArrays.add(r);
       }
     }
     for (const o of outputs) if (groupOf.has(o)) this.stored.add(o);
+    for (const b of this.localArrays) if (this.stored.has(b)) this.localArrays.delete(b);
   }
 }
 

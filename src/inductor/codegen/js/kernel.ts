@@ -6,6 +6,7 @@
 
 import { Reduction, type Buffer } from "../../ir/nodes.js";
 import { add, cst, mul, sym, type Expr } from "../../ir/indexing.js";
+import { float64 } from "../../../tensor/dtype.js";
 import { loopIds, type FusedGroup, type SchedulerNode } from "../../scheduler/index.js";
 import { JsOpsHandler, roundTo, storeLine, type JsValue } from "./ops_handler.js";
 
@@ -44,9 +45,15 @@ function loops(vars: string[], sizes: readonly number[], body: string[], indent:
   return out;
 }
 
-/** Generate the kernel for group g; `stored` are the buffers that must be written to memory. */
-export function generateKernel(g: FusedGroup, stored: ReadonlySet<string>, bufferOf: (name: string) => Buffer): JsKernel {
+/**
+ * Generate the kernel for group g; `stored` are the buffers that must be written to memory, `localArrays`
+ * those kept as one row (the inner loops' extent) in a Float64Array the kernel allocates once per call.
+ */
+export function generateKernel(g: FusedGroup, stored: ReadonlySet<string>, bufferOf: (name: string) => Buffer,
+  localArrays: ReadonlySet<string> = new Set()): JsKernel {
   const written = new Set(g.nodes.map((n) => n.name));
+  const rowArrays = new Map<string, string>();
+  for (const n of g.nodes) if (localArrays.has(n.name)) rowArrays.set(n.name, `local${rowArrays.size}`);
   const params = new Map<string, string>(); // buffer -> param name
   let nin = 0, nout = 0;
   const ptr = (name: string): string => {
@@ -54,15 +61,21 @@ export function generateKernel(g: FusedGroup, stored: ReadonlySet<string>, buffe
     if (!p) { p = written.has(name) ? `out_ptr${nout++}` : `in_ptr${nin++}`; params.set(name, p); }
     return p;
   };
-  const h = new JsOpsHandler((name) => ({ ptr: ptr(name), dtype: bufferOf(name).getDtype() }), (v) => (v.startsWith("r") ? 1 : 0));
-  const ids = loopIds(g);
   const xs = g.outer.map((_, i) => `x${i}`), rs = g.inner.map((_, i) => `r${i}`);
   const flatR = g.inner.length ? linear(g.inner).replace(/\bv(\d+)/g, "r$1") : "0";
+  const h = new JsOpsHandler((name) => {
+    const row = rowArrays.get(name);
+    return row ? { ptr: row, dtype: float64, at: flatR, level: 1 } : { ptr: ptr(name), dtype: bufferOf(name).getDtype() };
+  }, (v) => (v.startsWith("r") ? 1 : 0));
+  const ids = loopIds(g);
 
   const emitStore = (n: SchedulerNode, v: JsValue) => {
     const d = n.node.getDtype();
+    const value = h.toDtype(v, d) as JsValue;
     if (stored.has(n.name)) h.emit(storeLine(ptr(n.name), g.accessOf(n).write, v, d));
-    h.defineLocal(n.name, h.toDtype(v, d) as JsValue);
+    const row = rowArrays.get(n.name);
+    if (row) h.emit(`${row}[${flatR}] = ${value.expr};`);
+    h.defineLocal(n.name, value);
   };
   const pointwiseBody = (n: SchedulerNode) => {
     const a = g.accessOf(n);
@@ -105,7 +118,8 @@ export function generateKernel(g: FusedGroup, stored: ReadonlySet<string>, buffe
     }
   }
   const body = h.pop();
-  const lines = loops(xs, g.outer, body, "  ");
+  const innerNumel = g.inner.reduce((a, b) => a * b, 1);
+  const lines = [...[...rowArrays.values()].map((r) => `  const ${r} = new Float64Array(${innerNumel});`), ...loops(xs, g.outer, body, "  ")];
   const args = [...params.entries()].sort((a, b) => order(a[1]) - order(b[1])).map(([b]) => b);
   const names = args.map((b) => params.get(b)!);
   const source = [`function KERNEL(${names.join(", ")}) {`, ...lines, "}"].join("\n");

@@ -46,6 +46,9 @@ export function castTo(expr: string, from: DType, to: DType): string {
   return to.name === "int64" ? `H.toInt(${expr})` : roundTo(expr, to);
 }
 
+/** Where a buffer is read: an array parameter, or a kernel-local row array read at a fixed index. */
+export interface PtrInfo { ptr: string; dtype: DType; at?: string; level?: number }
+
 /** Emits statements into the innermost open scope. */
 export class JsOpsHandler implements OpsHandler {
   private scopes: { lines: string[]; cse: Map<string, JsValue>; locals: Map<string, JsValue> }[] = [];
@@ -55,7 +58,7 @@ export class JsOpsHandler implements OpsHandler {
    * `load` of a buffer resolves to `ptrOf(name)[index]`, or to a local value if one is in scope.
    * `varLevel` gives the scope depth at which each loop variable is defined (outer 0, inner 1).
    */
-  constructor(private readonly ptrOf: (name: string) => { ptr: string; dtype: DType }, private readonly varLevel: (v: string) => number = () => 0) {
+  constructor(private readonly ptrOf: (name: string) => PtrInfo, private readonly varLevel: (v: string) => number = () => 0) {
     this.push();
   }
 
@@ -94,10 +97,10 @@ export class JsOpsHandler implements OpsHandler {
 
   load(name: string, index: Expr): OpsValue {
     for (let i = this.scopes.length - 1; i >= 0; i--) { const v = this.scopes[i]!.locals.get(name); if (v) return v; }
-    const { ptr, dtype } = this.ptrOf(name);
-    const at = `${ptr}[${printIndex(index)}]`;
-    const read = dtype.name === "bfloat16" ? `H.bf2f(${at})` : dtype.name === "float16" ? `H.h2f(${at})` : at;
-    return this.bind(read, dtype, this.indexLevel(index));
+    const p = this.ptrOf(name);
+    const at = `${p.ptr}[${p.at ?? printIndex(index)}]`;
+    const read = p.dtype.name === "bfloat16" ? `H.bf2f(${at})` : p.dtype.name === "float16" ? `H.h2f(${at})` : at;
+    return this.bind(read, p.dtype, p.level ?? this.indexLevel(index));
   }
   constant(value: number, dtype: DType): OpsValue { return { expr: jsNumber(castScalar(value, dtype)), dtype }; }
   indexExpr(index: Expr, dtype: DType): OpsValue { return this.bind(castTo(printIndex(index), int64, dtype), dtype, this.indexLevel(index)); }

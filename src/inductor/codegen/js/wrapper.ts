@@ -48,7 +48,7 @@ export function generateWrapper(g: GraphLowering, s: Scheduler, kernels: KernelC
   let kernelCalls = 0;
   for (const it of s.items) {
     if (!(it instanceof FusedGroup)) continue;
-    const k = kernels.generateKernel(it, s.stored, buf);
+    const k = kernels.generateKernel(it, s.stored, buf, s.localArrays);
     let name = bySource.get(k.source);
     const origins = [...new Set(it.nodes.flatMap((n) => n.node.origins))];
     if (!name) {
