@@ -5,6 +5,7 @@
 // In: the function, its fake arguments and parameter table. Out: Graph, root attributes, output spec.
 
 import { Tensor } from "../tensor/tensor.js";
+import { isOpOverload } from "../ops/registry.js";
 import { withTorchFunctionMode, type TorchFunctionMode, type CallKind } from "../frontend/torch_function.js";
 import { Graph, getitem, type Node } from "../fx/index.js";
 import { outSpec, type OutSpec, mapTensors, isPlainObject } from "./pytree.js";
@@ -139,9 +140,9 @@ export class Tracer implements TorchFunctionMode {
       throw new GraphBreak(`${describeTarget(kind, target)} returned a list mixing tensors and other values`, userFrame(stack));
     }
     const name = kind === "call_method" ? String(target) : ((target as { name?: string }).name ?? "");
-    const inplace = name.endsWith("_") && !name.endsWith("__");
+    const inplace = isOpOverload(target) ? target.isInplace : name.endsWith("_") && !name.endsWith("__");
     // Results are fakes from here on (a factory call on constants computed a real tensor).
-    const fakeResult = Array.isArray(result) ? result.map((r) => toFake(r as Tensor)) : toFake(result as Tensor);
+    const fakeResult = Array.isArray(result) ? keepNamedFields(result, result.map((r) => toFake(r as Tensor))) : toFake(result as Tensor);
     const slot = new Slot(kind, target, args.map((a) => this.toArg(a)), fakeResult, inplace);
     this.slots.push(slot);
     if (Array.isArray(fakeResult)) {
@@ -189,7 +190,12 @@ export class Tracer implements TorchFunctionMode {
       if (slot.op === "placeholder") continue;
       let n: Node;
       if (slot.op === "get_attr") n = graph.getAttr(String(slot.target));
-      else if (slot.op === "call_function") n = graph.callFunction(slot.target as (...a: never[]) => unknown, emitArg(slot.args) as never[], {});
+      else if (slot.op === "call_function") {
+        // An op overload's trailing plain object holds its keyword arguments (aten.add.Tensor(x, y, {alpha})).
+        const args = emitArg(slot.args) as unknown[];
+        const kwargs = isOpOverload(slot.target) && args.length && isPlainObject(args[args.length - 1]) ? args.pop() as Record<string, unknown> : {};
+        n = graph.callFunction(slot.target as (...a: never[]) => unknown, args as never[], kwargs as never);
+      }
       else n = graph.callMethod(String(slot.target), emitArg(slot.args) as never[], {});
       if (slot.op === "call_function" || slot.op === "call_method") callCount++;
       n.meta.exampleValue = slot.exampleValue;
@@ -258,3 +264,13 @@ export function fakeInputs(leaves: readonly Tensor[], names: readonly string[]):
 }
 
 export { mapTensors };
+
+/** Named tuples (`x.max(0)` has .values and .indices) keep their named fields on the fake result. */
+function keepNamedFields(real: unknown[], fakes: Tensor[]): Tensor[] {
+  for (const key of Object.getOwnPropertyNames(real)) {
+    if (key === "length" || /^\d+$/.test(key)) continue;
+    const i = real.indexOf((real as unknown as Record<string, unknown>)[key]);
+    if (i >= 0) Object.defineProperty(fakes, key, { value: fakes[i], enumerable: false });
+  }
+  return fakes;
+}

@@ -2,39 +2,9 @@
 // function and Tensor method goes through `torchFunction`, so a capture mode (src/dynamo) can record
 // it as a call_function / call_method node. In: the call. Out: the call's result (from impl or the mode).
 
-export type CallKind = "call_function" | "call_method";
-
-export interface TorchFunctionMode {
-  handle(kind: CallKind, target: unknown, args: unknown[], impl: () => unknown): unknown;
-}
-
-let current: TorchFunctionMode | null = null;
-
-/** Route a torch-level call through the active mode (if any). Nested calls run with the mode off. */
-export function torchFunction<R>(kind: CallKind, target: unknown, args: unknown[], impl: () => R): R {
-  const mode = current;
-  if (!mode) return impl();
-  current = null;
-  try {
-    return mode.handle(kind, target, args, impl) as R;
-  } finally {
-    current = mode;
-  }
-}
-
-export function withTorchFunctionMode<T>(mode: TorchFunctionMode, fn: () => T): T {
-  const prev = current;
-  current = mode;
-  try {
-    return fn();
-  } finally {
-    current = prev;
-  }
-}
-
-export function activeTorchFunctionMode(): TorchFunctionMode | null {
-  return current;
-}
+export { torchFunction, withTorchFunctionMode, activeTorchFunctionMode } from "../utils/torch_function.js";
+export type { CallKind, TorchFunctionMode } from "../utils/torch_function.js";
+import { torchFunction } from "../utils/torch_function.js";
 
 /** Marks public functions so tracers and printers know their qualified name ("coil.mm"). */
 export interface CoilFunction {

@@ -6,7 +6,7 @@
 import { Tensor } from "../tensor/tensor.js";
 import { withDispatchMode, type DispatchMode } from "../ops/dispatch.js";
 import { unbindArgs } from "../ops/schema.js";
-import type { OpOverload, KernelResult } from "../ops/registry.js";
+import { isOpOverload, type OpOverload, type KernelResult } from "../ops/registry.js";
 import { noGrad } from "../autograd/grad_mode.js";
 import { withTorchFunctionMode, type TorchFunctionMode, type CallKind } from "../frontend/torch_function.js";
 import { Node, isPlainObject, tuple, isTuple, type Argument } from "./node.js";
@@ -166,7 +166,8 @@ export class Tracer {
 
   readonly torchFunctionMode: TorchFunctionMode = {
     handle: (kind, target, args, impl) => {
-      if (!containsProxy(args)) return impl();
+      // Op overloads are recorded by the dispatch mode below, with their arguments normalised.
+      if (!containsProxy(args) || isOpOverload(target)) return impl();
       return this.record(kind, target, args, {});
     },
   };

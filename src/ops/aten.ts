@@ -1,7 +1,8 @@
 // ops/aten: assembles the `aten` namespace from the op families; every aten op in coil is here.
 // In: the family tables. Out: `aten` (aten.cos.default, aten.mul.Tensor, ...) and the AtenOpName type.
 
-import { buildNamespace, type OpOverload } from "./registry.js";
+import { buildNamespace, type CallFn, type OpOverload } from "./registry.js";
+import { torchFunction } from "../utils/torch_function.js";
 import { callOp } from "./dispatch.js";
 import { aten as atenRef } from "./ref.js";
 import { pointwiseOps } from "./pointwise_ops.js";
@@ -38,7 +39,14 @@ export const atenFamilies = {
   ...randomOps,
 };
 
-export const aten = buildNamespace("aten", atenFamilies, callOp);
+/**
+ * Direct calls of op overloads from user code go through the capture boundary, so `compile` records
+ * them as call_function nodes whose target is the overload (nested calls inside a recorded call don't).
+ */
+export const callOpAtBoundary: CallFn = (op, args, kwargs) =>
+  torchFunction("call_function", op, kwargs ? [...args, kwargs] : [...args], () => callOp(op, args, kwargs));
+
+export const aten = buildNamespace("aten", atenFamilies, callOpAtBoundary);
 Object.assign(atenRef, aten);
 
 type Families = typeof atenFamilies;

@@ -3,7 +3,7 @@
 // In: the cpu op family. Out: `cpu`.
 
 import { buildNamespace } from "./registry.js";
-import { callOp } from "./dispatch.js";
 import { cpuOps } from "./cpu_ops.js";
+import { callOpAtBoundary } from "./aten.js";
 
-export const cpu = buildNamespace("cpu", cpuOps, callOp);
+export const cpu = buildNamespace("cpu", cpuOps, callOpAtBoundary);

@@ -100,7 +100,7 @@ for (const backend of ["aot_eager", "inductor"]) {
 
 // nn.Flatten (F.reshape) and MultiheadAttention (F.op) call aten ops directly, which dynamo's capture
 // does not record yet ("a fake tensor that does not belong to this trace"): reported to the lead.
-test("training parity through coil.compile for nn.Flatten and TransformerEncoderLayer", { todo: "dynamo capture of aten ops called directly inside nn modules" }, () => {
+test("training parity through coil.compile for nn.Flatten and TransformerEncoderLayer", () => {
   runParity({ ...cases[2]!, via: "compile" }, "aot_eager");
   runParity({ ...cases[1]!, model: () => new nn.Sequential(new nn.Conv2d(2, 4, 3), new nn.Flatten(), new nn.Linear(64, 5)).double() }, "aot_eager");
 });

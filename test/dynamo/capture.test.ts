@@ -339,3 +339,31 @@ test("nn modules: conv + relu captured like Dynamo; train/eval switches recompil
   cm(inp);
   assert.equal(seen.length, 2, "training flag is guarded");
 });
+
+test("a direct op-overload call is captured as a call_function on the overload, kwargs split out", () => {
+  const { seen, backend } = recordingBackend();
+  const f = coil.compile((x: Tensor) => coil.aten.add.Tensor(x, x, { alpha: 2 }).cos(), { backend });
+  const x = coil.randn(3);
+  close(f(x) as Tensor, x.mul(3).cos());
+  const add = nodes(seen[0]!.gm).find((n) => n.op === "call_function")!;
+  assert.equal(add.target, coil.aten.add.Tensor);
+  assert.equal(add.args.length, 2);
+  assert.deepEqual(add.kwargs, { alpha: 2 });
+});
+
+test("named tuples keep their fields during capture: x.max(dim).values", () => {
+  const f = coil.compile((x: Tensor) => x.max(0, true).values.neg().add(x.min(1).indices.sum()));
+  const x = coil.randn(3, 4);
+  close(f(x) as Tensor, x.max(0, true).values.neg().add(x.min(1).indices.sum()));
+});
+
+test("modules that call aten ops directly (Flatten, MultiheadAttention) compile", () => {
+  const m = new coil.nn.Sequential(new coil.nn.Flatten(), new coil.nn.Linear(12, 3));
+  const x = coil.randn(2, 3, 4);
+  close(coil.compile(m)(x) as Tensor, m.call(x) as Tensor, 1e-5);
+  const mha = new coil.nn.MultiheadAttention(8, 2, { batchFirst: true });
+  const q = coil.randn(2, 5, 8);
+  const eager = coil.noGrad(() => mha.call(q, q, q)) as Tensor[];
+  const comp = coil.noGrad(() => coil.compile(mha)(q, q, q)) as Tensor[];
+  close(comp[0]!, eager[0]!, 1e-5);
+});
