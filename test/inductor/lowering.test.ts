@@ -128,6 +128,15 @@ test("softmax, log_softmax (any dim) and layer norm equal eager", () => {
   check("layer_norm 2 dims", (x) => F.layerNorm(x, [5, 6]), [x], 1e-5);
 });
 
+test("cat, slice_scatter and select_scatter are one pointwise each", () => {
+  const x = input("float32", [4, 5]), y = input("float32", [4, 3], 1), z = input("int64", [2, 5], 2);
+  check("cat dim 1", (x, y) => coil.cat([x, y.exp(), x], 1), [x, y], 0);
+  check("cat dim 0 with promotion", (x, z) => coil.cat([x, z], 0), [x, z], 0);
+  check("slice_scatter", (x, y) => coil.aten.slice_scatter.default(x, y, 1, 1, 4) as T, [x, y], 0);
+  check("slice_scatter step", (x) => coil.aten.slice_scatter.default(x, x.narrow(1, 0, 2).mul(10), 1, 0, 4, 2) as T, [x], 0);
+  check("select_scatter", (x) => coil.aten.select_scatter.default(x, x.select(0, 1).neg(), 0, 2) as T, [x], 0);
+});
+
 test("0-d and empty tensors", () => {
   check("0-d", (x) => x.exp().add(1), [input("float32", [])], 0);
   check("empty", (x) => x.exp().sum(1), [input("float32", [0, 3])], 0);

@@ -7,6 +7,7 @@ import "./creation.js";
 import "./reductions.js";
 import "./softmax_norm.js";
 import "./extern.js";
+import "./piecewise.js";
 
 export { bindLowered, fallback, externCall, lower, makePointwise, mathPointwise, type Bound, type Lowered } from "./common.js";
 export { makeReduction } from "./reductions.js";

@@ -1,0 +1,83 @@
+// inductor/lowering/piecewise: ops whose output reads different inputs in different index ranges: cat,
+// slice_scatter and select_scatter, as one Pointwise choosing per element with `where` on index
+// comparisons. The JS backend evaluates both branches (an out-of-range typed-array read yields undefined,
+// which the untaken branch discards); a backend without that property needs a masked load here.
+// In: TensorBoxes and dims. Out: Pointwise TensorBoxes.
+
+import { Tensor } from "../../tensor/tensor.js";
+import { int64, type DType } from "../../tensor/dtype.js";
+import { wrapDim } from "../../tensor/shape.js";
+import { aten } from "../../ops/aten.js";
+import { add, floordiv, type Expr } from "../ir/indexing.js";
+import { Pointwise } from "../ir/nodes.js";
+import type { OpsHandler, OpsValue } from "../ir/ops.js";
+import type { TensorBox } from "../ir/tensor_box.js";
+import { V } from "../ir/virtualized.js";
+import { box, loadAs, lower, promotedDtype } from "./common.js";
+
+const at = (idx: readonly Expr[], dim: number, e: Expr): Expr[] => idx.map((v, i) => (i === dim ? e : v));
+const cmp = (ops: OpsHandler, op: "lt" | "ge" | "eq", e: Expr, v: number): OpsValue =>
+  ops.op(op, [ops.indexExpr(e, int64), ops.constant(v, int64)], int64);
+
+lower(aten.cat.default, (a) => {
+  const all = a.tensors as TensorBox[];
+  const out = V.graph.currentVal as Tensor;
+  const xs = all.filter((t) => !(t.getSize().length === 1 && t.getSize()[0] === 0));
+  const d = promotedDtype(all);
+  if (xs.length === 0) return box(new Pointwise(out.device, d, out.shape, (ops) => ops.constant(0, d)));
+  const dim = wrapDim("cat", a.dim, xs[0]!.getSize().length);
+  const offsets: number[] = [];
+  let o = 0;
+  for (const x of xs) { offsets.push(o); o += x.getSize()[dim]!; }
+  const loads = xs.map((x) => loadAs(x, d));
+  return box(new Pointwise(out.device, d, out.shape, (ops, idx) => {
+    const i = idx[dim]!;
+    let v = loads[xs.length - 1]!(ops, at(idx, dim, add(i, -offsets[xs.length - 1]!)));
+    for (let k = xs.length - 2; k >= 0; k--) {
+      const here = loads[k]!(ops, at(idx, dim, add(i, -offsets[k]!)));
+      v = ops.op("where", [cmp(ops, "lt", i, offsets[k + 1]!), here, v], d);
+    }
+    return v;
+  }));
+});
+
+function scatterInto(self: TensorBox, d: DType, inside: (ops: OpsHandler, i: Expr) => OpsValue, src: (ops: OpsHandler, idx: readonly Expr[]) => OpsValue, dim: number): TensorBox {
+  const lself = loadAs(self, d);
+  return box(new Pointwise(self.getDevice(), d, self.getSize(), (ops, idx) =>
+    ops.op("where", [inside(ops, idx[dim]!), src(ops, idx), lself(ops, idx)], d)));
+}
+
+lower(aten.slice_scatter.default, (a) => {
+  const self = a.self as TensorBox, src = a.src as TensorBox;
+  const n = self.getSize().length;
+  const dim = wrapDim("slice_scatter", a.dim, n);
+  const size = self.getSize()[dim]!;
+  let start = a.start ?? 0;
+  if (start < 0) start += size;
+  start = Math.min(Math.max(start, 0), size);
+  const step = a.step as number, len = src.getSize()[dim]!;
+  const d = self.getDtype();
+  const lsrc = loadAs(src, d);
+  return scatterInto(self, d, (ops, i) => {
+    let c = ops.op("logical_and", [cmp(ops, "ge", i, start), cmp(ops, "lt", i, start + len * step)], int64);
+    if (step !== 1) {
+      const r = ops.op("fmod", [ops.indexExpr(add(i, -start), int64), ops.constant(step, int64)], int64);
+      c = ops.op("logical_and", [c, ops.op("eq", [r, ops.constant(0, int64)], int64)], int64);
+    }
+    return c;
+  }, (ops, idx) => {
+    // (i - start) / step: exact on the elements the mask keeps; the others are discarded by the where
+    const j = add(idx[dim]!, -start);
+    return lsrc(ops, at(idx, dim, step === 1 ? j : floordiv(j, step)));
+  }, dim);
+});
+
+lower(aten.select_scatter.default, (a) => {
+  const self = a.self as TensorBox, src = a.src as TensorBox;
+  const n = self.getSize().length;
+  const dim = wrapDim("select_scatter", a.dim, n);
+  const index = a.index < 0 ? a.index + self.getSize()[dim]! : a.index;
+  const d = self.getDtype();
+  const lsrc = loadAs(src, d);
+  return scatterInto(self, d, (ops, i) => cmp(ops, "eq", i, index), (ops, idx) => lsrc(ops, idx.filter((_, k) => k !== dim)), dim);
+});
