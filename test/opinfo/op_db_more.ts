@@ -539,6 +539,11 @@ const cpu: OpDb = {
     { name: "float32 gelu tanh dilation", args: [m.t([1, 2, 6, 6]), m.t([2, 2, 2, 2]), m.t([2]), [0, 0], [1, 1], [2, 2], 1, "gelu", [], "tanh"] },
     { name: "float32 packed weight sigmoid", args: [m.t([1, 2, 5, 5]), cpuOp("cpu._reorder_convolution_weight.default")(m.t([3, 2, 3, 3]), [1, 1], [1, 1], [1, 1], 1), m.t([3]), [1, 1], [1, 1], [1, 1], 1, "sigmoid", [], null] },
   ], { tol: { float32: { atol: 1e-5, rtol: 1e-5 } } }),
+  "cpu._addmm_pointwise.default": L((m) => [
+    { name: "float32 relu bias [N]", args: [m.t([4]), m.t([3, 5]), m.t([5, 4]), "relu", [], null] },
+    { name: "float64 gelu tanh no bias", args: [null, m.t([2, 3], "float64"), m.t([3, 2], "float64"), "gelu", [], "tanh"] },
+    { name: "float32 clamp bias [M, N]", args: [m.t([3, 4]), m.t([3, 5]), m.t([5, 4]), "clamp", [0, null], null] },
+  ], { tol: { float32: { atol: 1e-5, rtol: 1e-5 } } }),
   "cpu._reorder_convolution_weight.default": L((m) => [
     { name: "float32 2-d", args: [m.t([3, 2, 3, 3]), [1, 1], [1, 1], [1, 1], 1] },
     { name: "float64 groups=2 1-d", args: [m.t([4, 2, 3], "float64"), [1], [1], [1], 2] },
