@@ -90,6 +90,18 @@ test("conv3x3 + relu: one convolution extern call and no more than 2 kernels", (
   close(result as T, coil.noGrad(() => conv.call(x) as T), 1e-5);
 });
 
+test("small CNN inference (conv, batchnorm, relu, maxpool, conv, relu, avgpool, linear): no more than Inductor's 3 kernels, no fallbacks", () => {
+  const cnn = new nn.Sequential(new nn.Conv2d(3, 8, 3, { padding: 1 }), new nn.BatchNorm2d(8), new nn.ReLU(), new nn.MaxPool2d(2),
+    new nn.Conv2d(8, 8, 3, { padding: 1 }), new nn.ReLU(), new nn.AdaptiveAvgPool2d(1), new nn.Flatten(), new nn.Linear(8, 10));
+  cnn.eval();
+  const x = coil.randn([2, 3, 16, 16]);
+  const { result, metas } = coil.noGrad(() => compileAndCount(() => coil.compile(cnn)(x)));
+  assert.ok(metas[0]!.kernels <= 3, `kernels: ${metas[0]!.kernels}`);
+  assert.deepEqual(metas[0]!.externCalls, ["aten.convolution.default", "aten.convolution.default", "aten.addmm.default"]);
+  assert.deepEqual(metas[0]!.fallbacks, []);
+  close(result as T, coil.noGrad(() => cnn.call(x) as T), 1e-5);
+});
+
 test("horizontal fusion: two independent reductions over the same rows share one kernel", () => {
   const x = coil.randn([16, 32]);
   const f = (x: T) => [x.sum(1), x.amax(1)];

@@ -137,6 +137,14 @@ test("cat, slice_scatter and select_scatter are one pointwise each", () => {
   check("select_scatter", (x) => coil.aten.select_scatter.default(x, x.select(0, 1).neg(), 0, 2) as T, [x], 0);
 });
 
+test("pooling: max_pool2d (values and indices, padding) and adaptive avg pool as window reductions", () => {
+  const x = input("float32", [2, 3, 8, 8]);
+  check("max_pool2d", (x) => { const r = coil.aten.max_pool2d_with_indices.default(x, [3, 3], [2, 2], [1, 1]) as unknown as T[]; return [r[0]!, r[1]!]; }, [x], 0);
+  check("max_pool2d 2x2", (x) => coil.nn.functional.maxPool2d(x, 2), [x], 0);
+  check("adaptive avg 1x1", (x) => coil.aten._adaptive_avg_pool2d.default(x, [1, 1]) as T, [x], 1e-6);
+  check("adaptive avg 2x4", (x) => coil.aten._adaptive_avg_pool2d.default(x, [2, 4]) as T, [x], 1e-6);
+});
+
 test("0-d and empty tensors", () => {
   check("0-d", (x) => x.exp().add(1), [input("float32", [])], 0);
   check("empty", (x) => x.exp().sum(1), [input("float32", [0, 3])], 0);

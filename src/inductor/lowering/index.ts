@@ -8,6 +8,7 @@ import "./reductions.js";
 import "./softmax_norm.js";
 import "./extern.js";
 import "./piecewise.js";
+import "./pooling.js";
 
 export { bindLowered, fallback, externCall, lower, makePointwise, mathPointwise, type Bound, type Lowered } from "./common.js";
 export { makeReduction } from "./reductions.js";

@@ -39,12 +39,29 @@ export class Scheduler {
   }
 
   run(): this {
-    let nodes = this.nodes;
+    let nodes = this.removeDead(this.nodes);
     if (this.opts.preFusion) nodes = checkList(this.opts.preFusion(nodes.slice()), "preFusionCustomPass");
     this.items = fuse(nodes, { enabled: this.opts.fusion });
     if (this.opts.postFusion) this.items = checkList(this.opts.postFusion(this.items.slice()), "postFusionCustomPass");
     this.planStorage();
     return this;
+  }
+
+  /** Drop computed buffers nothing reads (an unused argmax of max_pool2d, ...); extern calls stay (effects). */
+  private removeDead(nodes: BaseSchedulerNode[]): BaseSchedulerNode[] {
+    const live = new Set<string>();
+    for (const o of this.graph.outputs) {
+      if (o instanceof ReinterpretView) live.add(o.buffer.name);
+      else if (o && typeof o === "object") live.add((o as Buffer).name);
+    }
+    const kept: BaseSchedulerNode[] = [];
+    for (let i = nodes.length - 1; i >= 0; i--) {
+      const n = nodes[i]!;
+      if (n instanceof SchedulerNode && !live.has(n.name)) continue;
+      kept.push(n);
+      for (const r of n.readNames()) live.add(r);
+    }
+    return kept.reverse();
   }
 
   /** A kernel keeps a buffer in locals only if nothing outside the kernel (or in another loop) reads it. */
