@@ -103,7 +103,8 @@ export function mathPointwise(name: MathOp, inputs: TensorBox[], compute: DType,
 export function dimList(dims: number | readonly number[] | null | undefined, ndim: number, op: string): number[] {
   if (dims === null || dims === undefined) return [...Array(ndim).keys()];
   const list = typeof dims === "number" ? [dims] : dims.length === 0 ? [...Array(ndim).keys()] : dims;
-  return [...new Set(list.map((d) => wrapDim(op, d, Math.max(ndim, 1))))].filter((d) => d < ndim || ndim === 0).sort((a, b) => a - b);
+  // a 0-d tensor accepts dim 0 / -1 and has nothing to reduce
+  return [...new Set(list.map((d) => wrapDim(op, d, Math.max(ndim, 1))))].filter((d) => d < ndim).sort((a, b) => a - b);
 }
 
 export const zeroIndex = (n: number): Expr[] => Array.from({ length: n }, () => cst(0));
