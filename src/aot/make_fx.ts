@@ -3,6 +3,7 @@
 // in-place ops on the way. In: a function and fake example inputs. Out: an aten-level GraphModule
 // whose nodes carry meta.val (fake tensors).
 
+import { defaultGenerator } from "../tensor/random.js";
 import { Tensor } from "../tensor/tensor.js";
 import { withDispatchMode, type DispatchMode } from "../ops/dispatch.js";
 import { unbindArgs } from "../ops/schema.js";
@@ -217,7 +218,14 @@ export function makeFx(fn: (...a: Tensor[]) => unknown, inputs: Tensor[], opts: 
     ph.meta.val = t;
     mode.nodeOf.set(t, ph);
   });
-  const outs = flattenOutputs(withDispatchMode(mode, () => fn(...inputs)));
+  // Tracing must not consume the random stream (factories on constants run for real while tracing).
+  const rng = defaultGenerator.getState();
+  let outs: unknown[];
+  try {
+    outs = flattenOutputs(withDispatchMode(mode, () => fn(...inputs)));
+  } finally {
+    defaultGenerator.setState(rng);
+  }
   const { outArgs, mutatedInputIndices } = outputArgs(mode, inputs, outs);
   graph.output(outArgs);
   return { gm: new GraphModule(mode.constants, graph), numOutputs: outs.length, mutatedInputIndices };

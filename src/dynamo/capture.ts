@@ -6,6 +6,7 @@
 
 import { Tensor } from "../tensor/tensor.js";
 import { isOpOverload } from "../ops/registry.js";
+import { defaultGenerator } from "../tensor/random.js";
 import { withTorchFunctionMode, type TorchFunctionMode, type CallKind } from "../frontend/torch_function.js";
 import { Graph, getitem, type Node } from "../fx/index.js";
 import { outSpec, type OutSpec, mapTensors, isPlainObject } from "./pytree.js";
@@ -120,6 +121,9 @@ export class Tracer implements TorchFunctionMode {
   handle(kind: CallKind, target: unknown, args: unknown[], impl: () => unknown): unknown {
     const stack = new Error().stack;
     let result: unknown;
+    // Capture must not consume the random stream: a factory on constants (coil.randn(3)) runs for real
+    // here, and the compiled program draws its own numbers when it runs.
+    const rng = defaultGenerator.getState();
     try {
       result = impl();
     } catch (e) {
@@ -128,6 +132,8 @@ export class Tracer implements TorchFunctionMode {
         throw new GraphBreak(`data-dependent operation ${describeTarget(kind, target)}`, userFrame(stack), e);
       }
       throw e;
+    } finally {
+      defaultGenerator.setState(rng);
     }
     const hasTensorResult = result instanceof Tensor || (Array.isArray(result) && result.some((r) => r instanceof Tensor));
     if (!hasTensorResult) {

@@ -204,8 +204,8 @@ export const pointwiseOps = {
       derivative: (c) => {
         const { grad_output: go, output: y } = c.args as { grad_output: T; output: T };
         return {
-          grad_output: c.needs("grad_output") ? aten.sigmoid_backward.default(g0(c), y) as T : null,
-          output: c.needs("output") ? mul(mul(g0(c), go), aten.rsub.Scalar(muls(y, 2), 1) as T) : null,
+          grad_output: c.needs("grad_output") ? sumToSize(aten.sigmoid_backward.default(g0(c), y) as T, go.shape) : null,
+          output: c.needs("output") ? sumToSize(mul(mul(g0(c), go), aten.rsub.Scalar(muls(y, 2), 1) as T), y.shape) : null,
         };
       },
     }),
@@ -216,8 +216,8 @@ export const pointwiseOps = {
       derivative: (c) => {
         const { grad_output: go, output: y } = c.args as { grad_output: T; output: T };
         return {
-          grad_output: c.needs("grad_output") ? aten.tanh_backward.default(g0(c), y) as T : null,
-          output: c.needs("output") ? muls(mul(mul(g0(c), go), y), -2) : null,
+          grad_output: c.needs("grad_output") ? sumToSize(aten.tanh_backward.default(g0(c), y) as T, go.shape) : null,
+          output: c.needs("output") ? sumToSize(muls(mul(mul(g0(c), go), y), -2), y.shape) : null,
         };
       },
     }),
@@ -260,7 +260,7 @@ export const pointwiseOps = {
           { params: [scalarIn(a.min_val, cd), scalarIn(a.max_val, cd)], compute: computeDtype(m.dtype, m.dtype) });
       },
       derivative: (c) => ({
-        grad_output: c.needs("grad_output") ? aten.hardtanh_backward.default(g0(c), c.args.self, c.args.min_val, c.args.max_val) as T : null,
+        grad_output: c.needs("grad_output") ? sumToSize(aten.hardtanh_backward.default(g0(c), c.args.self, c.args.min_val, c.args.max_val) as T, c.args.grad_output.shape) : null,
         self: c.needs("self") ? aten.zeros_like.default(c.args.self) as T : null,
       }),
     },

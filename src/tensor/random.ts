@@ -24,6 +24,17 @@ export class Generator {
   }
   seed(): number { return this.initialSeed; }
 
+  /** A snapshot of the stream position (PyTorch's get_state), restored with setState. */
+  getState(): { s: Uint32Array; spare: number | null; initialSeed: number } {
+    return { s: this.s.slice(), spare: this.spare, initialSeed: this.initialSeed };
+  }
+  setState(state: { s: Uint32Array; spare: number | null; initialSeed: number }): this {
+    this.s.set(state.s);
+    this.spare = state.spare;
+    this.initialSeed = state.initialSeed;
+    return this;
+  }
+
   /** Next 32 random bits. */
   nextUint32(): number {
     const s = this.s;

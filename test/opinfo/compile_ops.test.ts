@@ -34,20 +34,8 @@ export const KNOWN_FAILURES: { match: RegExp; reason: string }[] = [
     reason: "src/aot functionalisation: no functional variant (aten.normal / aten.uniform are not in the registry) for this in-place random op",
   },
   {
-    match: /^aten\.(remainder\.Tensor|fmod\.Tensor|pow\.Tensor_Tensor) \[int64\] (aot_eager|inductor)$/,
-    reason: "meta rule reads data for int64 (division-by-zero / negative-exponent check): graph break under fullgraph",
-  },
-  {
     match: /^aten\.index\.Tensor \[int64 bool mask\] (aot_eager|inductor)$/,
     reason: "bool-mask indexing has a data-dependent output shape (no dynamic output shapes): graph break under fullgraph",
-  },
-  {
-    match: /^aten\.(rand|randn|randint)\.(default|low) \[[^\]]*\] (aot_eager|inductor) rng-capture$/,
-    reason: "src/dynamo: a random factory with only constant args runs for real during capture and consumes the RNG stream, so the first compiled call differs from seeded eager (later calls match)",
-  },
-  {
-    match: /^aten\.(sigmoid|tanh|hardtanh)_backward\.default \[float64 (broadcast|size-1 dims)\] (aot_eager|inductor) grad$/,
-    reason: "src/ops derivative of *_backward does not sum the gradient to grad_output's broadcast shape (fails eagerly too)",
   },
   {
     match: /^aten\.(hardtanh|threshold)_backward\.default \[float32\+float64 promotion\] (aot_eager|inductor)$/,
