@@ -145,6 +145,17 @@ test("pooling: max_pool2d (values and indices, padding) and adaptive avg pool as
   check("adaptive avg 2x4", (x) => coil.aten._adaptive_avg_pool2d.default(x, [2, 4]) as T, [x], 1e-6);
 });
 
+test("contiguous, bitwise, clamp.Tensor, any/all, triu/tril, flip, dot", () => {
+  const x = input("float32", [4, 5]), i = input("int64", [4, 5], 1), j = input("int64", [4, 5], 2);
+  check("contiguous", (x) => x.t().contiguous().exp(), [x], 0);
+  check("bitwise", (i, j) => [coil.bitwiseAnd(i, j), coil.bitwiseOr(i, 3), coil.bitwiseXor(i, j)], [i, j], 0);
+  check("clamp tensor", (x, i) => coil.clamp(x, i.to("float32").neg(), i.to("float32").abs()), [x, i], 0);
+  check("any/all", (x) => [x.gt(1).any(), x.gt(-3).all(1), x.gt(0).any(0, true)], [x], 0);
+  check("triu/tril", (x) => [x.triu(1), x.tril(-1), x.triu()], [x], 0);
+  check("flip", (x) => x.flip([0, 1]).mul(2), [x], 0);
+  check("dot", (x) => coil.dot(x.select(0, 1), x.select(0, 2)), [x], 1e-6);
+});
+
 test("0-d and empty tensors", () => {
   check("0-d", (x) => x.exp().add(1), [input("float32", [])], 0);
   check("empty", (x) => x.exp().sum(1), [input("float32", [0, 3])], 0);

@@ -9,6 +9,7 @@ import "./softmax_norm.js";
 import "./extern.js";
 import "./piecewise.js";
 import "./pooling.js";
+import "./misc.js";
 
 export { bindLowered, fallback, externCall, lower, makePointwise, mathPointwise, type Bound, type Lowered } from "./common.js";
 export { makeReduction } from "./reductions.js";
