@@ -4,8 +4,11 @@
 
 import { registerArtifactLoader } from "../codecache/loaders.js";
 import { CPU_JS_FORMAT, loadCpuJs } from "./cpu_js.js";
+import { CPU_WASM_FORMAT, loadCpuWasm } from "./cpu_wasm.js";
 
 registerArtifactLoader(CPU_JS_FORMAT, loadCpuJs);
+registerArtifactLoader(CPU_WASM_FORMAT, loadCpuWasm);
 
 export { CPU_JS_FORMAT, loadCpuJs, runtimeStats, CpuJsRuntime } from "./cpu_js.js";
+export { CPU_WASM_FORMAT, loadCpuWasm, wasmRuntimeStats, disposeWasmTensor, toWasmTensor } from "./cpu_wasm.js";
 export { hashString } from "./hash.js";
