@@ -37,7 +37,8 @@ export interface ConfigValues {
   fxGraphCacheDiskMaxBytes: number;
   /** Name of a node whose failed pattern matches are explained in the log (and kept in explanations). */
   debugPatternMatcher: string | null;
-  cpuBackend: "js";
+  /** Code generator for device "cpu": "js" (JavaScript kernels) or "wasm" (f32x4 WebAssembly kernels, JS per-kernel fallback). */
+  cpuBackend: "js" | "wasm";
   /**
    * Inductor's _pre_fusion_custom_pass: receives the scheduler nodes (SchedulerNode / ExternSchedulerNode)
    * in program order before fusion and returns the list to fuse. Plain functions bypass the FX graph cache.
@@ -87,7 +88,7 @@ const SPECS: Record<ConfigKey, KeySpec> = {
   fxGraphCacheMemoryMaxBytes: count(256 * 2 ** 20),
   fxGraphCacheDiskMaxBytes: count(2 ** 30),
   debugPatternMatcher: strOrNull(() => null, false),
-  cpuBackend: { type: '"js"', check: (v) => v === "js", default: () => "js", affectsOutput: true },
+  cpuBackend: { type: '"js" or "wasm"', check: (v) => v === "js" || v === "wasm", default: () => "js", affectsOutput: true },
   preFusionCustomPass: fusionHook(),
   postFusionCustomPass: fusionHook(),
 };
