@@ -18,8 +18,9 @@ import "../runtime/index.js";
 import type { CompiledArtifact } from "./artifact.js";
 import type { DeviceCodegen, KernelCodegen, WrapperCodegen } from "./device.js";
 import { jsCodegen } from "./js/index.js";
+import { wasmCodegen } from "./wasm/index.js";
 
-const BUILTIN: Record<string, Record<string, DeviceCodegen>> = { cpu: { js: jsCodegen } };
+const BUILTIN: Record<string, Record<string, DeviceCodegen>> = { cpu: { js: jsCodegen, wasm: wasmCodegen } };
 
 /** The codegen for a device: the registered scheduling/wrapper codegens, else the built-in one. */
 export function deviceCodegen(device: string): DeviceCodegen {
