@@ -134,6 +134,7 @@ test("cat, slice_scatter and select_scatter are one pointwise each", () => {
   check("cat dim 0 with promotion", (x, z) => coil.cat([x, z], 0), [x, z], 0);
   check("slice_scatter", (x, y) => coil.aten.slice_scatter.default(x, y, 1, 1, 4) as T, [x, y], 0);
   check("slice_scatter step", (x) => coil.aten.slice_scatter.default(x, x.narrow(1, 0, 2).mul(10), 1, 0, 4, 2) as T, [x], 0);
+  check("constant_pad_nd", (x) => [coil.pad(x, [1, 2]), coil.pad(x, [0, 1, 2, 0], "constant", 1.5), coil.pad(x, [-1, 1])], [x], 0);
   check("select_scatter", (x) => coil.aten.select_scatter.default(x, x.select(0, 1).neg(), 0, 2) as T, [x], 0);
 });
 

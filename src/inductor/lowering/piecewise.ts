@@ -1,5 +1,5 @@
 // inductor/lowering/piecewise: ops whose output reads different inputs in different index ranges: cat,
-// slice_scatter and select_scatter, as one Pointwise choosing per element with `where` on index
+// slice_scatter, select_scatter and constant_pad_nd, as one Pointwise choosing per element with `where` on index
 // comparisons. The JS backend evaluates both branches (an out-of-range typed-array read yields undefined,
 // which the untaken branch discards); a backend without that property needs a masked load here.
 // In: TensorBoxes and dims. Out: Pointwise TensorBoxes.
@@ -80,4 +80,26 @@ lower(aten.select_scatter.default, (a) => {
   const d = self.getDtype();
   const lsrc = loadAs(src, d);
   return scatterInto(self, d, (ops, i) => cmp(ops, "eq", i, index), (ops, idx) => lsrc(ops, idx.filter((_, k) => k !== dim)), dim);
+});
+
+/** constant_pad_nd: pads (or crops, for negative pads) the last dims; `pad` lists (before, after) from the last dim. */
+lower(aten.constant_pad_nd.default, (a) => {
+  const x = a.self as TensorBox, n = x.getSize().length, d = x.getDtype();
+  const out = (V.graph.currentVal as Tensor).shape;
+  const pad = a.pad as number[];
+  const before = new Array<number>(n).fill(0);
+  for (let k = 0; 2 * k < pad.length; k++) before[n - 1 - k] = pad[2 * k]!;
+  const load = x.makeLoader();
+  const fill = Number(a.value);
+  return box(new Pointwise(x.getDevice(), d, out, (ops, idx) => {
+    const src = idx.map((e, i) => add(e, -before[i]!));
+    let inside: OpsValue | null = null;
+    src.forEach((e, i) => {
+      if (before[i] === 0 && out[i] === x.getSize()[i]) return;
+      const c = ops.op("logical_and", [cmp(ops, "ge", e, 0), cmp(ops, "lt", e, x.getSize()[i]!)], int64);
+      inside = inside === null ? c : ops.op("logical_and", [inside, c], int64);
+    });
+    const v = load(ops, src);
+    return inside === null ? v : ops.op("where", [inside, v, ops.constant(fill, d)], d);
+  }));
 });
