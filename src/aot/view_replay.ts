@@ -56,6 +56,12 @@ export function viewStep(op: OpOverload, args: Args, outputIndex: number, out: T
     case "view": case "_unsafe_view": case "unsqueeze": case "squeeze": case "alias": case "contiguous": case "t": case "transpose":
       if (op.opName === "t" || op.opName === "transpose") break; // decomposed to permute before we get here
       return { op: op.qualname, replay: (s) => T(replayWith(s)), scatter: reshapeBack };
+    case "expand":
+      // expanding to the same shape is an alias; a real broadcast cannot be written through (as eager)
+      if ((args.self as Tensor).shape.length === out.shape.length && (args.self as Tensor).shape.every((d, i) => d === out.shape[i])) {
+        return { op: op.qualname, replay: (s) => T(replayWith(s)), scatter: reshapeBack };
+      }
+      break;
     default:
       break;
   }
