@@ -27,10 +27,12 @@ export function deviceCodegen(device: string): DeviceCodegen {
   const builtin = BUILTIN[device]?.[device === "cpu" ? config.cpuBackend : "js"];
   if (!builtin) throw new Error(`codegen: no code generator for device '${device}'`);
   const rec = getBackendForDevice(device);
+  // the registry's default "cpu" entry is the JS pair: it stands for "the built-in one" (config.cpuBackend)
+  const registered = <T>(r: T | null | undefined, js: T): T | null => (r && r !== js ? r : null);
   return {
     format: builtin.format,
-    scheduling: (rec?.scheduling as KernelCodegen | null) ?? builtin.scheduling,
-    wrapper: (rec?.wrapperCodegen as WrapperCodegen | null) ?? builtin.wrapper,
+    scheduling: registered(rec?.scheduling as KernelCodegen | null, jsCodegen.scheduling) ?? builtin.scheduling,
+    wrapper: registered(rec?.wrapperCodegen as WrapperCodegen | null, jsCodegen.wrapper) ?? builtin.wrapper,
   };
 }
 
