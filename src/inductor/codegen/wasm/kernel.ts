@@ -221,8 +221,8 @@ export function generateWasmKernel(g: FusedGroup, stored: ReadonlySet<string>, b
           for (const l of ls.slice(1)) f.get(l).op(op);
           const t = s.v();
           f.set(t);
-          f.get(t).get(t).shuffle32(2, 3, 0, 1).op(op).set(t);
-          f.get(t).get(t).shuffle32(1, 0, 3, 2).op(op);
+          f.get(t).get(t).get(t).shuffle32(2, 3, 0, 1).op(op).set(t);
+          f.get(t).get(t).get(t).shuffle32(1, 0, 3, 2).op(op);
           s.done(t);
         });
         emitStore(r, v);

@@ -97,8 +97,8 @@ export class WasmOpsHandler implements OpsHandler {
     return l;
   }
 
-  /** Push the i32 value of an index expression (vars from varLocal, `over` rebinding some). */
-  pushIndex(e: Expr, over?: ReadonlyMap<string, number>): void {
+  /** Push the i32 value of an index expression (vars: each loop variable's i32 local, as recorded). */
+  pushIndex(e: Expr, vars: ReadonlyMap<string, number>): void {
     const f = this.f;
     let first = true;
     const term = (coef: number, pushAtom: () => void) => {
@@ -111,11 +111,11 @@ export class WasmOpsHandler implements OpsHandler {
       const { coef, atom } = e.terms.get(k)!;
       term(coef, () => {
         if (atom.kind === "var") {
-          const l = over?.get(atom.name) ?? this.varLocal.get(atom.name);
+          const l = vars.get(atom.name);
           if (l === undefined) throw new Error(`wasm codegen: no loop variable ${atom.name}`);
           f.get(l);
         } else {
-          this.pushIndex(atom.arg, over);
+          this.pushIndex(atom.arg, vars);
           f.i32(atom.div).op(atom.kind === "floordiv" ? "i32.div_s" : "i32.rem_s");
         }
       });
@@ -124,8 +124,8 @@ export class WasmOpsHandler implements OpsHandler {
     else if (e.constant !== 0) f.i32(e.constant).op("i32.add");
   }
   /** Push the byte address base + 4*index. */
-  pushAddr(base: number, e: Expr, over?: ReadonlyMap<string, number>): void {
-    this.pushIndex(e, over);
+  pushAddr(base: number, e: Expr, vars: ReadonlyMap<string, number>): void {
+    this.pushIndex(e, vars);
     this.f.i32(2).op("i32.shl").get(base).op("i32.add");
   }
   /** How index e moves with the vectorised variable: 1 (contiguous), 0 (uniform), or null (gather/scatter). */
@@ -134,10 +134,10 @@ export class WasmOpsHandler implements OpsHandler {
     return e.linearCoef(this.vecVar) === 1 ? 1 : null;
   }
   /** For gather/scatter: rebinding of the vectorised variable to vecVar + k (in the i32 temporary). */
-  private laneOver(k: number): Map<string, number> {
+  private laneOver(k: number, vars: ReadonlyMap<string, number>): Map<string, number> {
     const vv = this.vecVar!;
-    this.f.get(this.varLocal.get(vv)!).i32(k).op("i32.add").set(this.itmp);
-    return new Map([[vv, this.itmp]]);
+    this.f.get(vars.get(vv)!).i32(k).op("i32.add").set(this.itmp);
+    return new Map([...vars, [vv, this.itmp]]);
   }
 
   load(name: string, index: Expr): OpsValue {
@@ -148,14 +148,14 @@ export class WasmOpsHandler implements OpsHandler {
     const f = this.f;
     const st = level === 0 ? 0 : this.mode === "tail" ? 0 : this.stride(e);
     const key = `load|${level ? this.mode : ""}|${p.base}|${e.key}`;
+    const vars = new Map(this.varLocal);
     return this.bind(key, "f", level, () => {
-      if (st === 1) { this.pushAddr(p.base, e); f.mem("v128.load", 0, 2); return; }
-      if (st === 0) { this.pushAddr(p.base, e); f.mem("v128.load32_splat"); return; }
+      if (st === 1) { this.pushAddr(p.base, e, vars); f.mem("v128.load", 0, 2); return; }
+      if (st === 0) { this.pushAddr(p.base, e, vars); f.mem("v128.load32_splat"); return; }
       const t = this.s.v();
       f.f32x4(0).set(t);
       for (let k = 0; k < 4; k++) {
-        const over = this.laneOver(k);
-        this.pushAddr(p.base, e, over); f.get(t).memLane("v128.load32_lane", k).set(t);
+        this.pushAddr(p.base, e, this.laneOver(k, vars)); f.get(t).memLane("v128.load32_lane", k).set(t);
       }
       f.get(t);
       this.s.done(t);
@@ -166,12 +166,12 @@ export class WasmOpsHandler implements OpsHandler {
   store(base: number, e: Expr, v: WValue): void {
     const f = this.f;
     const st = v.level === 0 || this.mode === "tail" ? "one" : this.stride(e);
+    const vars = new Map(this.varLocal);
     this.emit(() => {
-      if (st === 1) { this.pushAddr(base, e); this.getF(v); f.mem("v128.store", 0, 2); return; }
-      if (st === "one" || st === 0) { this.pushAddr(base, e); this.getF(v); f.lane("f32x4.extract_lane", 0).mem("f32.store"); return; }
+      if (st === 1) { this.pushAddr(base, e, vars); this.getF(v); f.mem("v128.store", 0, 2); return; }
+      if (st === "one" || st === 0) { this.pushAddr(base, e, vars); this.getF(v); f.lane("f32x4.extract_lane", 0).mem("f32.store"); return; }
       for (let k = 0; k < 4; k++) {
-        const over = this.laneOver(k);
-        this.pushAddr(base, e, over); this.getF(v); f.lane("f32x4.extract_lane", k).mem("f32.store");
+        this.pushAddr(base, e, this.laneOver(k, vars)); this.getF(v); f.lane("f32x4.extract_lane", k).mem("f32.store");
       }
     }, v.level === 0 ? 0 : this.scopes.length - 1);
   }
