@@ -10,7 +10,7 @@ import { getitem, type GraphModule, type Node } from "../fx/index.js";
 import { lowerings, targetName } from "./lowering_table.js";
 import { FixedLayout, FlexibleLayout } from "./ir/layout.js";
 import {
-  Buffer, ComputedBuffer, ConstantBuffer, ExternKernel, InputBuffer, MultiOutput, Pointwise, ReinterpretView,
+  Buffer, ComputedBuffer, ConstantBuffer, ExternKernel, InputBuffer, Pointwise, ReinterpretView,
 } from "./ir/nodes.js";
 import { ReadsRecorder } from "./ir/ops.js";
 import { makeVars } from "./ir/indexing.js";
@@ -208,4 +208,3 @@ function fixOutputLayout(v: TensorBox, meta: Tensor): void {
 
 const sameStrides = (a: readonly number[], b: readonly number[]) => a.every((s, i) => s === b[i]);
 
-export { MultiOutput };

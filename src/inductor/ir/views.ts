@@ -5,7 +5,7 @@
 import type { DType } from "../../tensor/dtype.js";
 import type { Device } from "../../tensor/tensor.js";
 import { contiguousStrides } from "../../tensor/shape.js";
-import { add, cst, floordiv, linearIndex, mod, mul, unflatten, type Expr, type VarRanges } from "./indexing.js";
+import { add, cst, linearIndex, mul, unflatten, type Expr, type VarRanges } from "./indexing.js";
 import { IRNode } from "./nodes.js";
 import type { Loader } from "./ops.js";
 
@@ -95,6 +95,3 @@ export function asStrided(base: IRNode, size: readonly number[], stride: readonl
   const old = base.getSize();
   return new GenericView(base, size, (idx) => unflatten(linearIndex(idx, stride, offset), old, new Map()), `as_strided [${size}] [${stride}] ${offset}`);
 }
-
-/** Index helpers re-exported for lowerings that build their own reindexing. */
-export { floordiv, mod };

@@ -3,13 +3,12 @@
 // Pointwise whose math op and compute dtype follow the eager kernel (ops/pointwise_util.ts), so the
 // compiled result equals eager. In: TensorBoxes and scalars. Out: unrealized Pointwise TensorBoxes.
 
-import { castScalar, float64, type DType } from "../../tensor/dtype.js";
+import { bool as boolDtype, castScalar, defaultFloatDtype, float64, type DType } from "../../tensor/dtype.js";
 import { aten } from "../../ops/aten.js";
 import type { OpOverload } from "../../ops/registry.js";
 import type { MathOp } from "../ir/ops.js";
 import { asBox, isBox, lower, makePointwise, mathPointwise, promotedDtype, type Bound } from "./common.js";
 import type { TensorBox } from "../ir/tensor_box.js";
-import { bool as boolDtype, defaultFloatDtype } from "../../tensor/dtype.js";
 
 type Rule = "same" | "float" | "bool";
 
@@ -20,7 +19,7 @@ function outDtype(rule: Rule, common: DType): DType {
 }
 
 /** The dtype operands are converted to before the op (eager's TensorIterator compute dtype). */
-function computeDtype(rule: Rule, common: DType, out: DType): DType {
+function computeDtype(common: DType, out: DType): DType {
   if (out.isFloatingPoint) return common.isFloatingPoint ? out : float64; // int -> float: exact, rounded once at the end
   return common;
 }
@@ -35,7 +34,7 @@ function unary(op: OpOverload, name: MathOp, rule: Rule, params?: (a: Bound, d: 
   lower(op, (a) => {
     const x = a.self as TensorBox;
     const out = outDtype(rule, x.getDtype());
-    return mathPointwise(name, [x], computeDtype(rule, x.getDtype(), out), out, params?.(a, x.getDtype()));
+    return mathPointwise(name, [x], computeDtype(x.getDtype(), out), out, params?.(a, x.getDtype()));
   });
 }
 
@@ -51,7 +50,7 @@ function binary(op: OpOverload, name: MathOp, rule: Rule, names: [string, string
     const scalars = [x, y].filter((v) => !isBox(v)).map((v) => scalarValue(v, op.qualname));
     const common = promotedDtype(boxes, scalars);
     const out = outDtype(rule, common);
-    const compute = computeDtype(rule, common, out);
+    const compute = computeDtype(common, out);
     const toBox = (v: unknown) => (isBox(v) ? v : asBox(castScalar(scalarValue(v, op.qualname), compute), compute));
     const ins = swap ? [toBox(y), toBox(x)] : [toBox(x), toBox(y)];
     return mathPointwise(name, ins, compute, out, params?.(a, compute));
@@ -111,7 +110,7 @@ for (const ov of [aten.div.Tensor_mode, aten.div.Scalar_mode]) {
     const x = a.self as TensorBox, y = a.other;
     const common = promotedDtype([x, ...(isBox(y) ? [y] : [])], isBox(y) ? [] : [scalarValue(y, op.qualname)]);
     const out = mode === null ? outDtype("float", common) : common;
-    const compute = computeDtype("same", common, out);
+    const compute = computeDtype(common, out);
     const m: MathOp = mode === null ? "div" : mode === "trunc" ? "div_trunc" : common.isFloatingPoint ? "div_floor_float" : "div_floor_int";
     const yb = isBox(y) ? y : asBox(castScalar(scalarValue(y, op.qualname), compute), compute);
     return mathPointwise(m, [x, yb], compute, out);
