@@ -157,6 +157,25 @@ test("contiguous, bitwise, clamp.Tensor, any/all, triu/tril, flip, dot", () => {
   check("dot", (x) => coil.dot(x.select(0, 1), x.select(0, 2)), [x], 1e-6);
 });
 
+test("layer norm backward is lowered: gradients of input, weight and bias equal eager", () => {
+  const mk = (seed: number, shape: number[]) => input("float32", shape, seed).requiresGrad_();
+  const run = (compiled: boolean) => {
+    const x = mk(1, [4, 5, 6]), w = mk(2, [6]), b = mk(3, [6]);
+    const f = (x: T, w: T, b: T) => F.layerNorm(x, [6], w, b).mul(x.sin()).sum();
+    counters.clear();
+    const { result } = runAndGetArtifacts(() => (compiled ? coil.compile(f) : f)(x, w, b));
+    (result as T).backward();
+    return { grads: [x.grad!, w.grad!, b.grad!], fallback: counters.inductor.fallback, codegen: counters.inductor.codegen_fallback };
+  };
+  const c = run(true), e = run(false);
+  assert.equal(c.fallback, 0);
+  assert.equal(c.codegen, 0);
+  c.grads.forEach((g, i) => {
+    const d = (g.sub(e.grads[i]!).abs().max() as T).item() as number;
+    assert.ok(d < 1e-5, `grad ${i}: ${d}`);
+  });
+});
+
 test("0-d and empty tensors", () => {
   check("0-d", (x) => x.exp().add(1), [input("float32", [])], 0);
   check("empty", (x) => x.exp().sum(1), [input("float32", [0, 3])], 0);

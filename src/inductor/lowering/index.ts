@@ -10,6 +10,7 @@ import "./extern.js";
 import "./piecewise.js";
 import "./pooling.js";
 import "./misc.js";
+import "./norm_backward.js";
 
 export { bindLowered, fallback, externCall, lower, makePointwise, mathPointwise, type Bound, type Lowered } from "./common.js";
 export { makeReduction } from "./reductions.js";
