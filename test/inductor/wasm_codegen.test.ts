@@ -107,8 +107,8 @@ test("NaN and infinity propagate through max and sum reductions as in eager", ()
   d[3] = NaN; d[9 + 8] = Infinity; d[18 + 2] = -Infinity;
   const w = compiled("wasm", (x: T) => [x.amax(1), x.sum(1)] as unknown as T, [x]).result as T[];
   const [mx, sm] = coil.noGrad(() => [x.amax(1), x.sum(1)]);
-  assert.deepEqual(Array.from(w[0]!.toArray() as number[]), Array.from(mx!.toArray() as number[])); // NaN payloads may differ
-  const a = w[1]!.toArray() as number[], b = sm!.toArray() as number[];
+  assert.deepEqual(Array.from(w[0]!.toArray() as unknown as ArrayLike<number>), Array.from(mx!.toArray() as unknown as ArrayLike<number>)); // NaN payloads may differ
+  const a = w[1]!.toArray() as unknown as number[], b = sm!.toArray() as unknown as number[];
   a.forEach((v, i) => (Number.isFinite(b[i]!) ? assert.ok(Math.abs(v - b[i]!) < 1e-5) : assert.ok(Object.is(v, b[i]))));
 });
 
