@@ -12,6 +12,7 @@ import type { Expr } from "../../ir/indexing.js";
 import type { MathOp, OpsHandler, OpsValue } from "../../ir/ops.js";
 import type { FunctionBuilder } from "../../../wasm/emitter.js";
 import { MathScope, emitPow, emitUnary, type UnaryMath } from "../../../wasm/math.js";
+import { emitFastTrig } from "./fast_trig.js";
 
 export class WasmUnsupported extends Error {}
 
@@ -202,6 +203,7 @@ export class WasmOpsHandler implements OpsHandler {
     const unary = (fn: UnaryMath, v: WValue) => { const { l, tmp } = this.localOf(v); emitUnary(s, fn, l); if (tmp) s.done(l); };
     const fl = (p: Code) => this.bind(key, "f", level, p);
     const mk = (p: Code) => this.bind(key, "m", level, p);
+    if (name === "sin" || name === "cos") return fl(() => { const { l, tmp } = this.localOf(a!); emitFastTrig(s, name, l); if (tmp) s.done(l); });
     if (UNARY_MATH.has(name)) return fl(() => unary(name as UnaryMath, a!));
     switch (name) {
       case "neg": return fl(() => { this.getF(a!); f.op("f32x4.neg"); });
