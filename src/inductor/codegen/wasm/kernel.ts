@@ -35,6 +35,8 @@ export interface WasmKernelHeader {
 }
 
 const RED_OP = { sum: "f32x4.add", prod: "f32x4.mul", max: "f32x4.max", min: "f32x4.min" } as const;
+/** Accumulation ops: pmax/pmin (a < b ? b : a) are one instruction; NaN lanes are tracked on the side. */
+const FAST_OP = { sum: "f32x4.add", prod: "f32x4.mul", max: "f32x4.pmax", min: "f32x4.pmin" } as const;
 const RED_INIT = { sum: 0, prod: 1, max: -Infinity, min: Infinity } as const;
 type RedType = keyof typeof RED_OP;
 
@@ -168,12 +170,16 @@ export function generateWasmKernel(g: FusedGroup, stored: ReadonlySet<string>, b
       const reds = members.filter((mm) => mm.kind === "reduction");
       const U = reds.length ? 2 : 1;
       const accs = new Map<SchedulerNode, number[]>();
+      const nanAcc = new Map<SchedulerNode, number>();
       for (const r of reds) {
         const type = (r.node.data as Reduction).reductionType;
         if (!(type in RED_OP)) throw new WasmUnsupported(`reduction ${type}`);
         const ls = Array.from({ length: U }, () => f.local("v128", "acc"));
         accs.set(r, ls);
-        h.emit(() => { for (const l of ls) f.f32x4(RED_INIT[type as RedType]).set(l); });
+        // max/min use pmax/pmin (one instruction each) and track NaN lanes separately
+        if (type === "max" || type === "min") nanAcc.set(r, f.local("v128", "nan"));
+        const nl = nanAcc.get(r);
+        h.emit(() => { for (const l of ls) f.f32x4(RED_INIT[type as RedType]).set(l); if (nl !== undefined) f.i32x4(0).set(nl); });
       }
       const vv = rs[rs.length - 1]!;
       const run = (mode: "vec" | "tail", u: number): Code[] => {
@@ -193,13 +199,16 @@ export function generateWasmKernel(g: FusedGroup, stored: ReadonlySet<string>, b
           if (v.kind !== "f") throw new WasmUnsupported("boolean reduction");
           const acc = accs.get(mm)![u]!;
           const type = red.reductionType as RedType;
+          const nl = nanAcc.get(mm);
           h.emit(() => {
-            f.get(acc);
-            if (mode === "tail") {
-              // only lane 0 holds this element: the other lanes get the identity
-              h.getF(v); f.f32x4(RED_INIT[type]).i32x4(-1, 0, 0, 0).op("v128.bitselect");
-            } else h.getF(v);
-            f.op(RED_OP[type]).set(acc);
+            const t = s.v();
+            h.getF(v);
+            // only lane 0 holds a tail element: the other lanes get the identity
+            if (mode === "tail") f.f32x4(RED_INIT[type]).i32x4(-1, 0, 0, 0).op("v128.bitselect");
+            f.set(t);
+            if (nl !== undefined) f.get(nl).get(t).get(t).op("f32x4.ne").op("v128.or").set(nl);
+            f.get(acc).get(t).op(FAST_OP[type]).set(acc);
+            s.done(t);
           });
         }
         h.varLocal.set(`r${rs.length - 1}`, vv);
@@ -215,14 +224,17 @@ export function generateWasmKernel(g: FusedGroup, stored: ReadonlySet<string>, b
       h.emit(() => nest(0));
       for (const r of reds) {
         const red = r.node.data as Reduction;
-        const ls = accs.get(r)!, op = RED_OP[red.reductionType as RedType];
+        const ls = accs.get(r)!, op = FAST_OP[red.reductionType as RedType];
+        const nl = nanAcc.get(r);
         const v = h.bind(`red|${ls[0]}`, "f", 0, () => {
+          if (nl !== undefined) f.f32x4(NaN);
           f.get(ls[0]!);
           for (const l of ls.slice(1)) f.get(l).op(op);
           const t = s.v();
           f.set(t);
           f.get(t).get(t).get(t).shuffle32(2, 3, 0, 1).op(op).set(t);
           f.get(t).get(t).get(t).shuffle32(1, 0, 3, 2).op(op);
+          if (nl !== undefined) f.i32(0).get(nl).op("v128.any_true").op("i32.sub").op("i32x4.splat").op("v128.bitselect");
           s.done(t);
         });
         emitStore(r, v);
