@@ -13,6 +13,7 @@ import type { MathOp, OpsHandler, OpsValue } from "../../ir/ops.js";
 import type { FunctionBuilder } from "../../../wasm/emitter.js";
 import { MathScope, emitPow, emitUnary, type UnaryMath } from "../../../wasm/math.js";
 import { emitFastTrig } from "./fast_trig.js";
+import { emitFastExp, emitFastGelu } from "./fast_math.js";
 
 export class WasmUnsupported extends Error {}
 
@@ -204,6 +205,10 @@ export class WasmOpsHandler implements OpsHandler {
     const fl = (p: Code) => this.bind(key, "f", level, p);
     const mk = (p: Code) => this.bind(key, "m", level, p);
     if (name === "sin" || name === "cos") return fl(() => { const { l, tmp } = this.localOf(a!); emitFastTrig(s, name, l); if (tmp) s.done(l); });
+    if (name === "exp" || name === "gelu") {
+      const emit = name === "exp" ? emitFastExp : emitFastGelu;
+      return fl(() => { const { l, tmp } = this.localOf(a!); emit(s, l); if (tmp) s.done(l); });
+    }
     if (UNARY_MATH.has(name)) return fl(() => unary(name as UnaryMath, a!));
     switch (name) {
       case "neg": return fl(() => { this.getF(a!); f.op("f32x4.neg"); });
