@@ -1,7 +1,7 @@
 // inductor/lowering/norm_backward: native_layer_norm_backward as reductions plus pointwise epilogues:
 // per row the sums of dy and dy*xhat (fused with the grad_input pass, one kernel over rows), and over the
 // batch the weight/bias gradients. Arithmetic follows the eager kernel (ops/norm_ops.ts) in float64.
-// In: grad_out, input, mean, rstd, weight. Out: [grad_input, grad_weight, grad_bias] (null where masked).
+// In: grad_out, input, mean, rstd, weight. Out: [grad_input, grad_weight, grad_bias] (null where meta has none).
 
 import { Tensor } from "../../tensor/tensor.js";
 import { float64, type DType } from "../../tensor/dtype.js";
@@ -30,8 +30,8 @@ lower(aten.native_layer_norm_backward.default, (a) => {
   const dy = (ops: OpsHandler, idx: readonly Expr[]) =>
     (lw ? ops.op("mul", [f64(ops, lg(ops, idx)), f64(ops, lw(ops, inner(idx)))], float64) : f64(ops, lg(ops, idx)));
   const vals = V.graph.currentVal as (Tensor | null)[];
-  const mask = a.output_mask as boolean[];
-  const want = (i: number) => mask[i] !== false && vals[i] !== null && vals[i] !== undefined;
+  // results follow the node's meta (eager computes all three whatever output_mask says)
+  const want = (i: number) => vals[i] instanceof Tensor;
   const pd = (i: number): DType => (vals[i] as Tensor).dtype;
 
   let dx: TensorBox | null = null;
