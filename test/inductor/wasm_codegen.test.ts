@@ -197,6 +197,6 @@ test("the artifact shows each wasm kernel's listing beside the wrapper (COIL_LOG
   const src = w.artifacts[0]!.source;
   assert.match(src, /format cpu-wasm\/1/);
   assert.match(src, /\/\/ \(func \$kernel \(param \$task i32\)/);
-  assert.match(src, /f32x4\.max/);
+  assert.match(src, /f32x4\.pmax/);
   assert.match(src, /function call\(args\)/);
 });

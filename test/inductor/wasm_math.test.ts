@@ -53,3 +53,51 @@ for (const fn of ["sin", "cos"] as const) {
     });
   });
 }
+
+/** Max error in float32 ulps (absolute `floor` below which differences count as 0) of the compiled fn. */
+function maxUlp(values: number[], fn: (x: T) => T, ref: (x: number) => number, floor = 0): { max: number; at: number } {
+  const x = coil.tensor(values);
+  const out = (config.patch({ cpuBackend: "wasm" }, () => coil.compile(fn)(x)) as T).data() as Float32Array;
+  let max = 0, at = 0;
+  values.forEach((v, i) => {
+    const want = ref(Math.fround(v)), got = out[i]!;
+    if (Number.isNaN(want) || !Number.isFinite(want)) { assert.ok(Object.is(got, Math.fround(want)) || (Number.isNaN(want) && Number.isNaN(got)), `${v}: ${got} vs ${want}`); return; }
+    if (Math.abs(got - want) <= floor) return;
+    const e = ulpErr(got, want);
+    if (e > max) { max = e; at = v; }
+  });
+  if (process.env.COIL_PRINT_ULP) console.log(`max ${max.toFixed(3)} ulp at ${at}`);
+  return { max, at };
+}
+
+const grid = (lo: number, hi: number, n: number) => Array.from({ length: n }, (_, i) => Math.fround(lo + ((hi - lo) * i) / (n - 1)));
+const SPECIAL = [NaN, Infinity, -Infinity, 0, -0, 1e-40, -1e-40, 88.7, 88.8, -87, -103, -104, -150, 1000, -1000];
+
+test("exp: float32 fast path within 2 ulp on [-87, 88.7], subnormal results, specials as Math.exp", () => {
+  const { max, at } = maxUlp([...grid(-87, 88.7, 100001), ...SPECIAL], (x) => x.exp(), Math.exp);
+  assert.ok(max <= 2, `max ${max} ulp at ${at}`);
+  // results in the subnormal range round once: within one subnormal step
+  const sub = maxUlp(grid(-103.9, -87.4, 20001), (x) => x.exp(), Math.exp);
+  assert.ok(sub.max <= 2, `subnormal max ${sub.max} ulp at ${sub.at}`);
+});
+
+test("gelu (erf form): float32 erfc path within 8 ulp for x >= -1, 24 ulp in the negative tail (absolute 1e-9 beyond), +Inf -> +Inf, NaN -> NaN", () => {
+  const erf = (x: number) => { // float64 reference: series below 2, continued fraction above
+    const ax = Math.abs(x);
+    let r: number;
+    if (ax < 2) { let term = ax, sum = ax; for (let k = 1; k < 60; k++) { term *= -ax * ax / k; sum += term / (2 * k + 1); } r = (2 / Math.sqrt(Math.PI)) * sum; } else {
+      let cf = 0; for (let k = 80; k >= 1; k--) cf = (k / 2) / (ax + cf);
+      r = 1 - Math.exp(-ax * ax) / Math.sqrt(Math.PI) / (ax + cf);
+    }
+    return x < 0 ? -r : r;
+  };
+  const erfc = (x: number) => { // for x >= 2 without cancellation
+    let cf = 0; for (let k = 80; k >= 1; k--) cf = (k / 2) / (x + cf);
+    return Math.exp(-x * x) / Math.sqrt(Math.PI) / (x + cf);
+  };
+  const gelu = (x: number) => (x === Infinity ? Infinity : x < -2.8 ? (x * erfc(-x / Math.SQRT2)) / 2 : 0.5 * x * (1 + erf(x / Math.SQRT2)));
+  const { max, at } = maxUlp([...grid(-12, 12, 100001), NaN, Infinity, 0, 30, -30, 1e-30], (x) => coil.nn.functional.gelu(x), gelu, 1e-9);
+  assert.ok(max <= 24, `max ${max} ulp at ${at}`); // erfc's exp argument -z^2 + P(t) rounds in float32
+  const core = maxUlp(grid(-1, 12, 100001), (x) => coil.nn.functional.gelu(x), gelu, 1e-30);
+  assert.ok(core.max <= 8, `x >= -1: max ${core.max} ulp at ${core.at}`);
+});
