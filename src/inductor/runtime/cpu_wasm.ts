@@ -81,6 +81,22 @@ export class CpuWasmRuntime extends CpuJsRuntime {
 
   private get cur(): CallState | undefined { return this.calls[this.calls.length - 1]; }
 
+  constructor(constants: Readonly<Record<string, Tensor>>) {
+    super(constants);
+    // Buffers the wrapper keeps across calls (scratch slots for intermediates, when the JS wrapper plans
+    // them) are allocated outside the per-call tracking: they stay until the module's runtime dies.
+    const self = this as unknown as Record<string, unknown>;
+    const scratch = self.scratch;
+    if (typeof scratch === "function") self.scratch = (...a: unknown[]) => this.untracked(() => (scratch as (...x: unknown[]) => unknown).apply(this, a));
+  }
+
+  /** Run fn with allocations outside the current call's tracking (freed by the FinalizationRegistry). */
+  untracked<R>(fn: () => R): R {
+    const saved = this.calls;
+    this.calls = [];
+    try { return fn(); } finally { this.calls = saved; }
+  }
+
   override kernel(name: string, source: string): Kernel {
     const src = source.trim();
     if (!src.startsWith(TAG)) return this.jsKernel(name, src);
