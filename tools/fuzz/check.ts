@@ -3,11 +3,34 @@
 // In: a Program and a backend name. Out: an Outcome (ok / mismatch / error / invalid) with a signature.
 
 import * as coil from "../../src/index.js";
+import { config } from "../../src/inductor.js";
 import { FUZZ_OPS } from "./ops.js";
 import { lossWeight, makeInputs, programFn, type Program } from "./program.js";
 
-/** Backends every campaign runs, in one place (the lead adds generated-kernel backends here). */
+/**
+ * Backends every campaign runs, in one place. A name is a compile backend, optionally with an inductor
+ * config variant after a colon: "inductor:wasm" runs the WebAssembly codegen. Inductor runs also get a
+ * random set of the built-in passes (pattern matcher, DCE) picked from the program itself, so the set
+ * is reproducible with the program.
+ */
 export const BACKENDS: readonly string[] = ["inductor", "aot_eager"];
+
+const VARIANTS: Record<string, Record<string, unknown>> = { "": {}, js: { cpuBackend: "js" }, wasm: { cpuBackend: "wasm" } };
+
+/** The built-in passes switched on for this program (a stable hash of its text picks them). */
+export function passSet(p: Program): { patternMatcher: boolean; dce: boolean } {
+  let h = 2166136261;
+  for (const ch of JSON.stringify(p)) h = Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0;
+  return { patternMatcher: (h & 1) === 0, dce: (h & 2) === 0 };
+}
+
+function compileWith<T>(p: Program, name: string, fn: (backend: string) => T): T {
+  const [backend, variant = ""] = name.split(":") as [string, string?];
+  const overrides = VARIANTS[variant];
+  if (!overrides) throw new Error(`fuzz: unknown backend variant '${name}' (known: ${Object.keys(VARIANTS).filter(Boolean).join(", ")})`);
+  if (backend !== "inductor") return fn(backend);
+  return config.patch({ ...passSet(p), ...overrides } as never, () => fn(backend));
+}
 
 export interface RunResult { outs: coil.Tensor[]; grads: (coil.Tensor | null)[] }
 
@@ -34,7 +57,7 @@ export function runEager(p: Program): RunResult {
 }
 
 export function runCompiled(p: Program, backend: string): RunResult {
-  return run(p, coil.compile(programFn(p), { backend }));
+  return compileWith(p, backend, (b) => run(p, coil.compile(programFn(p), { backend: b })));
 }
 
 /** (rtol, atol) per dtype as torch.testing.assert_close. */
