@@ -8,7 +8,7 @@ import { contiguousStrides } from "../tensor/shape.js";
 import { isOpOverload, type OpOverload } from "../ops/registry.js";
 import { getitem, type GraphModule, type Node } from "../fx/index.js";
 import { lowerings, targetName } from "./lowering_table.js";
-import { FixedLayout, FlexibleLayout } from "./ir/layout.js";
+import { FixedLayout, FlexibleLayout, type Layout } from "./ir/layout.js";
 import {
   Buffer, ComputedBuffer, ConstantBuffer, ExternKernel, InputBuffer, Pointwise, ReinterpretView,
 } from "./ir/nodes.js";
@@ -170,7 +170,11 @@ export class GraphLowering implements GraphContext {
       if (v instanceof TensorBox) {
         const meta = metas[i];
         if (meta instanceof Tensor) fixOutputLayout(v, meta);
-        this.outputs.push(realizeAsStrided(v));
+        const out = realizeAsStrided(v);
+        // Inductor's guarantee: every output has its meta's strides (a backward compiled against the
+        // forward's saved tensors checks them). A view whose index collapsed to other strides (flip of
+        // an expanded input) or a buffer laid out otherwise is copied into the expected layout.
+        this.outputs.push(meta instanceof Tensor && !layoutMatches(out.layout, meta) ? copyToStrides(v, meta) : out);
       } else if (v === null || v === undefined || typeof v === "number" || typeof v === "boolean") this.outputs.push(v ?? null);
       else throw new Error(`output ${i} is not a tensor or a number (${String(v)})`);
     });
@@ -207,4 +211,18 @@ function fixOutputLayout(v: TensorBox, meta: Tensor): void {
 }
 
 const sameStrides = (a: readonly number[], b: readonly number[]) => a.every((s, i) => s === b[i]);
+
+/** Same sizes, and the same strides in every dimension of size > 1 (what assert_size_stride checks). */
+function layoutMatches(l: Layout, meta: Tensor): boolean {
+  return l.size.length === meta.shape.length && l.size.every((s, i) => s === meta.shape[i]) &&
+    l.stride.every((s, i) => s === meta.strides[i] || l.size[i]! <= 1);
+}
+
+/** A new buffer laid out with the meta's strides holding v's values. */
+function copyToStrides(v: TensorBox, meta: Tensor): ComputedBuffer {
+  const buf = new ComputedBuffer(new FixedLayout(meta.device, v.getDtype(), meta.shape, meta.strides, 0),
+    new Pointwise(v.getDevice(), v.getDtype(), v.getSize(), v.makeLoader()));
+  V.graph.registerBuffer(buf);
+  return buf;
+}
 

@@ -1,0 +1,207 @@
+// Lowerings for training: losses, norms in training mode, pooling/padding and backward ops compiled as
+// one-op programs equal eager over dtypes and layouts without an eager fallback; graph outputs keep
+// their meta's strides (saved tensors reach the backward with the layout it was compiled for); the MLP,
+// CNN and TransformerEncoderLayer training steps (loss included) compile without fallbacks.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as coil from "../../src/index.js";
+import { counters } from "../../src/utils/counters.js";
+import { Tensor, toFloat64Array } from "../../src/tensor/tensor.js";
+import { Graph, GraphModule } from "../../src/fx/index.js";
+import { compileFxInner } from "../../src/inductor/compile_fx.js";
+import type { OpOverload } from "../../src/ops/registry.js";
+
+type T = coil.Tensor;
+
+test("a saved view whose strides collapsed (flip of an expanded input) is stored with its meta's strides", () => {
+  const fn = (a: T) => [a.flip([0]).pow(0.5)];
+  const run = (compiled: boolean) => {
+    const leaf = coil.tensor([1.668]).requiresGrad_(true);
+    const x = leaf.expand([2]);
+    const out = (compiled ? coil.compile(fn, { backend: "inductor" }) : fn)(x) as T[];
+    coil.sum(out[0]!).backward();
+    return { out: out[0]!.toArray(), grad: leaf.grad!.toArray() };
+  };
+  counters.clear();
+  const c = run(true), e = run(false);
+  assert.deepEqual(c.out, e.out);
+  assert.deepEqual(c.grad, e.grad);
+  assert.equal(counters.inductor.codegen_fallback ?? 0, 0);
+});
+
+// ---------------------------------------------------------------------------------------------
+// One-op programs: compiled (forward and, with grads, backward) equals eager, with no eager fallback
+
+const { aten } = coil;
+const F = coil.nn.functional;
+type AnyOp = (...a: unknown[]) => unknown;
+const A = aten as unknown as Record<string, Record<string, AnyOp>>;
+let uid = 0;
+/** An aten overload as a recorded function (dynamo records defineFunction calls, AOT traces into the op). */
+const viaOp = (name: string, overload = "default") => (...args: unknown[]) => coil.defineFunction(`training_test.${name}.${uid++}`, (...a: unknown[]) => A[name]![overload]!(...a))(...args);
+
+function randn(shape: number[], dtype: string, seed: number): T {
+  coil.manualSeed(seed);
+  return coil.randn(shape).mul(2).to(dtype as "float32");
+}
+
+function same(name: string, got: T, want: T, tol: number): void {
+  assert.deepEqual(got.shape, want.shape, `${name}: shape`);
+  assert.equal(got.dtype, want.dtype, `${name}: dtype`);
+  const a = toFloat64Array(got), b = toFloat64Array(want);
+  a.forEach((v, k) => {
+    const w = b[k]!;
+    if (Number.isNaN(w)) assert.ok(Number.isNaN(v), `${name}[${k}]: ${v} vs NaN`);
+    else if (tol === 0) assert.equal(v, w, `${name}[${k}]`);
+    else assert.ok(Math.abs(v - w) <= tol * (1 + Math.abs(w)), `${name}[${k}]: ${v} vs ${w}`);
+  });
+}
+
+/**
+ * f compiled vs eager on the same inputs: outputs, and (for `grads`) the gradients of sum(out * cotangent)
+ * w.r.t. the float inputs flagged in `grads`; no fallback in either graph.
+ */
+function check(name: string, f: (...xs: T[]) => T | T[], mk: () => T[], opts: { grads?: boolean[]; tol?: number } = {}): void {
+  const tol = opts.tol ?? 0;
+  const run = (compiled: boolean) => {
+    const xs = mk().map((x, i) => (opts.grads?.[i] ? x.detach().requiresGrad_(true) : x));
+    const out = (compiled ? coil.compile(f, { backend: "inductor" }) : f)(...xs);
+    const outs = Array.isArray(out) ? out : [out];
+    let grads: T[] = [];
+    if (opts.grads) {
+      coil.manualSeed(77);
+      const loss = outs.filter((o) => o.dtype.isFloatingPoint && o.requiresGrad)
+        .map((o) => coil.sum(o.mul(coil.randn([...o.shape]).to(o.dtype.name as "float32")))).reduce((p, q) => p.add(q));
+      loss.backward();
+      grads = xs.filter((_, i) => opts.grads![i]).map((x) => x.grad!);
+    }
+    return { outs: outs.map((o) => o.detach()), grads, xs };
+  };
+  counters.clear();
+  const c = run(true);
+  assert.equal(counters.inductor.codegen_fallback ?? 0, 0, `${name}: graph fell back to eager fx`);
+  assert.equal(counters.inductor.fallback ?? 0, 0, `${name}: an op fell back to its eager kernel`);
+  const e = run(false);
+  c.outs.forEach((o, i) => same(`${name} out ${i}`, o, e.outs[i]!, tol));
+  c.grads.forEach((g, i) => same(`${name} grad ${i}`, g, e.grads[i]!, tol));
+}
+
+const FL = ["float32", "float64"] as const;
+
+test("nll_loss forward/backward: reductions, weights, ignore_index, 1-d input", () => {
+  for (const d of FL) {
+    for (const reduction of ["mean", "sum", "none"] as const) {
+      const mk = () => [randn([6, 5], d, 1).logSoftmax(1), coil.tensor([0, 4, 2, 2, -100, 1]).to("int64"), randn([5], d, 2).abs()];
+      check(`nll ${d} ${reduction}`, (x, t) => F.nllLoss(x, t, { reduction }), () => mk().slice(0, 2), { grads: [true, false] });
+      check(`nll weighted ${d} ${reduction}`, (x, t, w) => F.nllLoss(x, t, { reduction, weight: w }), mk, { grads: [true, false, false] });
+    }
+    check(`nll 1-d ${d}`, (x, t) => F.nllLoss(x, t), () => [randn([5], d, 3), coil.tensor(3).to("int64")], { grads: [true, false] });
+  }
+  // a transposed (non-contiguous) input; cross entropy = log_softmax + nll, both lowered
+  check("cross entropy transposed", (x, t) => F.crossEntropy(x.t(), t), () => [randn([5, 7], "float32", 4), coil.tensor([0, 1, 2, 3, 4, 0, 1]).to("int64")], { grads: [true, false] });
+});
+
+/**
+ * One aten call as a hand-built inference graph compiled by the inductor backend directly: mse_loss and
+ * binary_cross_entropy_with_logits are decomposed by AOT before lowering when going through compile(),
+ * and their backwards only appear in such graphs.
+ */
+function checkGraph(name: string, op: OpOverload, args: unknown[]): void {
+  const g = new Graph();
+  const real: T[] = [];
+  const fakeArgs = args.map((a, i) => {
+    if (!(a instanceof Tensor)) return a;
+    const p = g.placeholder(`arg${i}`);
+    p.meta.val = Tensor.fake(a.shape, a.dtype, a.device, a.strides);
+    real.push(a);
+    return p;
+  });
+  const n = g.callFunction(op, fakeArgs as never[]);
+  n.meta.val = op(...args.map((a) => (a instanceof Tensor ? Tensor.fake(a.shape, a.dtype, a.device, a.strides) : a)));
+  g.output([n]);
+  counters.clear();
+  const result = compileFxInner(new GraphModule({}, g), real, { kind: "inference", numParams: 0, paramNames: [], params: [], mutatedInputIndices: [] })(real) as T[];
+  assert.equal(counters.inductor.codegen_fallback ?? 0, 0, `${name}: graph fell back to eager fx`);
+  assert.equal(counters.inductor.fallback ?? 0, 0, `${name}: an op fell back to its eager kernel`);
+  same(name, result[0]!, op(...args) as T, 0);
+}
+
+test("mse_loss and binary_cross_entropy_with_logits (+ backwards) over reductions, dtypes and layouts", () => {
+  const A2 = aten as unknown as Record<string, { default: OpOverload }>;
+  for (const d of [...FL, "bfloat16"] as const) {
+    const x = randn([4, 6], d, 5), y = randn([6, 4], d, 6).t(), p = randn([4, 6], d, 7).sigmoid();
+    for (const red of [0, 1, 2]) {
+      const go = red === 0 ? randn([4, 6], d, 8) : randn([], d, 9);
+      checkGraph(`mse ${d} ${red}`, A2.mse_loss!.default, [x, y, red]);
+      checkGraph(`mse backward ${d} ${red}`, A2.mse_loss_backward!.default, [go, x, y, red]);
+      checkGraph(`bce ${d} ${red}`, A2.binary_cross_entropy_with_logits!.default, [x.mul(3), p, null, null, red]);
+      checkGraph(`bce backward ${d} ${red}`, A2.binary_cross_entropy_with_logits_backward!.default, [go, x.mul(3), p, null, null, red]);
+      const w = randn([6], d, 10).abs(), pw = randn([4, 1], d, 11).abs();
+      checkGraph(`bce weighted ${d} ${red}`, A2.binary_cross_entropy_with_logits!.default, [x, p, w, pw, red]);
+      checkGraph(`bce weighted backward ${d} ${red}`, A2.binary_cross_entropy_with_logits_backward!.default, [go, x, p, w, pw, red]);
+    }
+  }
+  // through compile (decomposed forward, so within float32 rounding of each step)
+  check("mse via compile", (x, y) => F.mseLoss(x, y), () => [randn([3, 4], "float64", 12), randn([3, 4], "float64", 13)], { grads: [true, true], tol: 1e-12 });
+});
+
+test("batch norm in training mode: outputs, batch statistics and the running-stat update equal eager", () => {
+  for (const d of FL) {
+    for (const shape of [[4, 3, 5, 5], [6, 3], [2, 3, 7]]) {
+      const C = shape[1]!;
+      const stats = (compiled: boolean) => {
+        const rm = randn([C], d, 20), rv = randn([C], d, 21).abs();
+        const x = randn(shape, d, 22).detach().requiresGrad_(true), w = randn([C], d, 23).requiresGrad_(true), b = randn([C], d, 24).requiresGrad_(true);
+        counters.clear();
+        const f = (x: T, w: T, b: T, rm: T, rv: T) => F.batchNorm(x, rm, rv, { weight: w, bias: b, training: true, momentum: 0.2 });
+        const y = (compiled ? coil.compile(f, { backend: "inductor" }) : f)(x, w, b, rm, rv);
+        coil.sum(y.mul(y)).backward();
+        if (compiled) assert.equal(counters.inductor.fallback ?? 0, 0, "batch norm fell back");
+        return [y.detach(), rm, rv, x.grad!, w.grad!, b.grad!];
+      };
+      const c = stats(true), e = stats(false);
+      c.forEach((t, i) => same(`batch norm ${d} [${shape}] #${i}`, t, e[i]!, 0));
+    }
+  }
+  // without running stats, and in evaluation mode (backward with the running stats)
+  check("batch norm no stats", (x) => F.batchNorm(x, null, null, { training: true }), () => [randn([3, 4, 2, 2], "float32", 25)], { grads: [true] });
+  check("batch norm eval", (x, rm, rv, w) => F.batchNorm(x, rm, rv, { weight: w }),
+    () => [randn([3, 4, 2, 2], "float64", 26), randn([4], "float64", 27), randn([4], "float64", 28).abs(), randn([4], "float64", 29)], { grads: [true, false, false, true] });
+});
+
+test("group norm forward/backward with and without affine parameters, non-contiguous input", () => {
+  for (const d of FL) {
+    check(`group norm ${d}`, (x, w, b) => F.groupNorm(x, 2, w, b), () => [randn([3, 4, 3, 2], d, 30), randn([4], d, 31), randn([4], d, 32)], { grads: [true, true, true] });
+    check(`group norm no affine ${d}`, (x) => F.groupNorm(x.transpose(2, 3), 3), () => [randn([2, 6, 5, 4], d, 33)], { grads: [true] });
+  }
+});
+
+test("pooling: avg_pool2d (padding, ceil_mode, count_include_pad, divisor) and the pooling backwards", () => {
+  for (const d of FL) {
+    check(`avg k2 ${d}`, (x) => F.avgPool2d(x, 2), () => [randn([2, 3, 6, 6], d, 40)], { grads: [true] });
+    check(`avg k3 s2 p1 ${d}`, (x) => F.avgPool2d(x, 3, { stride: 2, padding: 1 }), () => [randn([2, 3, 7, 5], d, 41)], { grads: [true] });
+    check(`avg exclude pad ceil ${d}`, (x) => F.avgPool2d(x, 3, { stride: 2, padding: 1, ceilMode: true, countIncludePad: false }), () => [randn([1, 2, 6, 7], d, 42)], { grads: [true] });
+    check(`avg divisor ${d}`, (x) => F.avgPool2d(x, [2, 3], { stride: [1, 2], divisorOverride: 5 }), () => [randn([2, 5, 6], d, 43)], { grads: [true] });
+    check(`max pool backward ${d}`, (x) => F.maxPool2d(x, 3, { stride: 2, padding: 1 }), () => [randn([2, 3, 7, 6], d, 44)], { grads: [true] });
+    check(`max pool backward overlapping ${d}`, (x) => F.maxPool2d(x.transpose(2, 3), 3, { stride: 1 }), () => [randn([1, 2, 5, 6], d, 45)], { grads: [true] });
+    check(`adaptive avg backward ${d}`, (x) => F.adaptiveAvgPool2d(x, [2, 3]), () => [randn([2, 3, 4, 6], d, 46)], { grads: [true] });
+  }
+  check("avg bfloat16", (x) => F.avgPool2d(x, 2), () => [randn([1, 2, 4, 4], "bfloat16", 47)], { grads: [true] });
+});
+
+test("reflection and replication padding (1d, 2d) and their backwards", () => {
+  for (const d of FL) {
+    for (const [name, pads] of [["reflection_pad1d", [2, 1]], ["replication_pad1d", [3, 1]], ["reflection_pad2d", [1, 2, 2, 0]], ["replication_pad2d", [2, 1, 0, 3]]] as const) {
+      const op = viaOp(name);
+      const shape = name.endsWith("1d") ? [2, 3, 4] : [2, 3, 4, 3];
+      check(`${name} ${d}`, (x) => op(x, pads) as T, () => [randn(shape, d, 50)], { grads: [true] });
+      check(`${name} transposed ${d}`, (x) => op(x.transpose(0, 1), pads) as T, () => [randn(shape, d, 51)], { grads: [true] });
+    }
+    const rep = viaOp("replication_pad2d");
+    check(`replication size-1 dims ${d}`, (x) => rep(x, [2, 3, 1, 2]) as T, () => [randn([1, 1, 1, 1], d, 52)], { grads: [true] });
+  }
+});
+
+test("convolution_backward is an extern kernel, not a fallback", () => {
+  check("conv2d grads", (x, w, b) => F.conv2d(x, w, b, 1, 1), () => [randn([2, 3, 5, 5], "float64", 60), randn([4, 3, 3, 3], "float64", 61), randn([4], "float64", 62)], { grads: [true, true, true] });
+});
