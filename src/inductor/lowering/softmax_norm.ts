@@ -1,6 +1,6 @@
 // inductor/lowering/softmax_norm: _softmax/_log_softmax and their backward, native_layer_norm, as
 // reductions plus pointwise epilogues (so softmax over rows is one fused kernel: max, exp-sum, normalise).
-// native_batch_norm in evaluation mode. Arithmetic follows the eager kernels (ops/scan_ops.ts,
+// (native_batch_norm, in both modes, is in norm_training.ts.) Arithmetic follows the eager kernels (ops/scan_ops.ts,
 // ops/norm_ops.ts): float64 inside, one rounding.
 // In: TensorBoxes, dim/eps. Out: Pointwise TensorBoxes over realized reduction buffers.
 
@@ -11,7 +11,7 @@ import type { OpsHandler, OpsValue } from "../ir/ops.js";
 import type { Expr } from "../ir/indexing.js";
 import { Pointwise } from "../ir/nodes.js";
 import type { TensorBox } from "../ir/tensor_box.js";
-import { box, fallback, lower, realizeIfExpensive } from "./common.js";
+import { box, lower, realizeIfExpensive } from "./common.js";
 import { keepDims, makeReduction } from "./reductions.js";
 
 const f64 = (ops: OpsHandler, v: OpsValue) => ops.toDtype(v, float64);
@@ -106,23 +106,4 @@ lower(aten.native_layer_norm.default, (a) => {
   }));
   const stat = (f: typeof mu) => box(new Pointwise(x.getDevice(), d, s.getSize(), (ops, idx) => ops.toDtype(f(ops, idx), d)));
   return [y, stat(mu), stat(rstd)];
-});
-
-// Batch norm in evaluation mode: a per-channel affine map (training mode updates the running stats in
-// place and stays an eager fallback).
-lower(aten.native_batch_norm.default, (a, op) => {
-  if (a.training) return fallback(op, a);
-  const x = a.input as TensorBox, d = x.getDtype();
-  const [rm, rv, w, b] = [a.running_mean, a.running_var, a.weight, a.bias].map((t) => (t as TensorBox | null)?.makeLoader());
-  const ch = (idx: readonly Expr[]) => [idx[1]!];
-  const lx = x.makeLoader();
-  const y = box(new Pointwise(x.getDevice(), d, x.getSize(), (ops, idx) => {
-    const invstd = ops.op("div", [c64(ops, 1), ops.op("sqrt", [ops.op("add", [f64(ops, rv!(ops, ch(idx))), c64(ops, Number(a.eps))], float64)], float64)], float64);
-    let v = ops.op("mul", [ops.op("sub", [f64(ops, lx(ops, idx)), f64(ops, rm!(ops, ch(idx)))], float64), invstd], float64);
-    v = ops.op("mul", [v, w ? f64(ops, w(ops, ch(idx))) : c64(ops, 1)], float64);
-    v = ops.op("add", [v, b ? f64(ops, b(ops, ch(idx))) : c64(ops, 0)], float64);
-    return ops.toDtype(v, d);
-  }));
-  const empty = () => box(new Pointwise(x.getDevice(), d, [0], (ops) => ops.constant(0, d)));
-  return [y, empty(), empty()];
 });
