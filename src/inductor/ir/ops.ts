@@ -4,7 +4,7 @@
 // In: nothing (interface and the math-op vocabulary). Out: OpsHandler, Loader, MATH_OPS and a printer.
 
 import type { DType } from "../../tensor/dtype.js";
-import { printExpr, type Expr } from "./indexing.js";
+import { printExpr, sym, type Expr } from "./indexing.js";
 
 /** A value produced by a handler: an opaque handle (a temporary's name in codegen, a string when printing). */
 export type OpsValue = unknown;
@@ -42,6 +42,34 @@ export interface OpsHandler {
   toDtype(x: OpsValue, dtype: DType): OpsValue;
   /** Apply a math op; `dtype` is the result's dtype (operands are already in the compute dtype). */
   op(name: MathOp, args: readonly OpsValue[], dtype: DType, params?: readonly number[]): OpsValue;
+  /**
+   * Inductor's `ops.indirect_indexing`: an index variable holding the (integer) value `x`, checked to lie in
+   * [0, size) (after wrapping negatives when `check.wrapNegative`); out of range throws naming `check.op`.
+   * The returned Expr may be used in a `load` index. Optional: a backend without it cannot generate
+   * kernels that gather (callers use `indirectIndexing()` below).
+   */
+  indirectIndexing?(x: OpsValue, size: number, check: IndirectCheck): Expr;
+  /**
+   * Inductor's `ops.masked`: `body()` where `mask` holds, else `other`; the body's loads run only where
+   * the mask holds (a read out of a buffer's range never happens). Optional: `masked()` below falls back
+   * to `where(mask, body(), other)`, which evaluates the body everywhere.
+   */
+  masked?(mask: OpsValue, body: () => OpsValue, other: number, dtype: DType): OpsValue;
+}
+
+/** What an indirect index is checked against, for the error message (as the eager kernel words it). */
+export interface IndirectCheck { op: string; dim: number; wrapNegative: boolean }
+
+/** ops.indirect_indexing through any handler (throws naming the op when the handler has none). */
+export function indirectIndexing(ops: OpsHandler, x: OpsValue, size: number, check: IndirectCheck): Expr {
+  if (!ops.indirectIndexing) throw new Error(`inductor: ${check.op}: this kernel backend has no indirect indexing`);
+  return ops.indirectIndexing(x, size, check);
+}
+
+/** ops.masked through any handler (a `where` when the handler has no masked scope). */
+export function masked(ops: OpsHandler, mask: OpsValue, body: () => OpsValue, other: number, dtype: DType): OpsValue {
+  if (ops.masked) return ops.masked(mask, body, other, dtype);
+  return ops.op("where", [mask, body(), ops.constant(other, dtype)], dtype);
 }
 
 /** Reads a node's value at an index: the inner function of a Pointwise, or any node's loader. */
@@ -61,6 +89,8 @@ export class PrintHandler implements OpsHandler {
     const ps = params?.length ? `, params=[${params.join(", ")}]` : "";
     return `${name}(${args.map(String).join(", ")}${ps})`;
   }
+  indirectIndexing(x: OpsValue, size: number): Expr { return sym(`indirect(${String(x)}, ${size})`); }
+  masked(mask: OpsValue, body: () => OpsValue, other: number): string { return `masked(${String(mask)}, ${String(body())}, ${other})`; }
 }
 
 /** Records every load (buffer name and index) an inner function makes; values are dummies. */
@@ -73,4 +103,7 @@ export class ReadsRecorder implements OpsHandler {
   indexExpr(): OpsValue { this.ops++; return 0; }
   toDtype(x: OpsValue): OpsValue { this.ops++; return x; }
   op(): OpsValue { this.ops++; return 0; }
+  private indirect = 0;
+  /** A fresh variable per indirect index: a read through it never matches a plain store index. */
+  indirectIndexing(): Expr { this.ops++; return sym(`indirect${this.indirect++}`); }
 }
