@@ -6,8 +6,8 @@
 // In: inner functions calling ops.*. Out: lines of JS and the value names.
 
 import { castScalar, int64, type DType } from "../../../tensor/dtype.js";
-import { printExpr, type Expr } from "../../ir/indexing.js";
-import type { MathOp, OpsHandler, OpsValue } from "../../ir/ops.js";
+import { printExpr, sym, type Expr } from "../../ir/indexing.js";
+import type { IndirectCheck, MathOp, OpsHandler, OpsValue } from "../../ir/ops.js";
 import { instantiate, jsNumber } from "./templates.js";
 
 /** A value: its JS expression (a temporary's name or a literal), dtype, and the scope it is valid from. */
@@ -53,6 +53,10 @@ export interface PtrInfo { ptr: string; dtype: DType; at?: string; level?: numbe
 export class JsOpsHandler implements OpsHandler {
   private scopes: { lines: string[]; cse: Map<string, JsValue>; locals: Map<string, JsValue> }[] = [];
   private tmp = 0;
+  /** Scope depth of each indirect index variable (a temporary holding a loaded index). */
+  private readonly indirectLevels = new Map<string, number>();
+  /** Innermost scope a value may be hoisted to (raised inside a masked body). */
+  private floor = 0;
 
   /**
    * `load` of a buffer resolves to `ptrOf(name)[index]`, or to a local value if one is in scope.
@@ -79,7 +83,7 @@ export class JsOpsHandler implements OpsHandler {
     const key = `${dtype.name}|${expr}`;
     const hit = this.lookup(key);
     if (hit) return hit;
-    const at = Math.min(level, this.scopes.length - 1);
+    const at = Math.min(Math.max(level, this.floor), this.scopes.length - 1);
     const v = { expr: this.newName(), dtype, level: at };
     this.scopes[at]!.lines.push(`const ${v.expr} = ${expr};`);
     this.scopes[at]!.cse.set(key, v);
@@ -88,7 +92,7 @@ export class JsOpsHandler implements OpsHandler {
 
   private indexLevel(index: Expr): number {
     let l = 0;
-    for (const v of index.freeVars()) l = Math.max(l, this.varLevel(v));
+    for (const v of index.freeVars()) l = Math.max(l, this.indirectLevels.get(v) ?? this.varLevel(v));
     return l;
   }
   private levelOf(vals: readonly OpsValue[]): number {
@@ -113,6 +117,33 @@ export class JsOpsHandler implements OpsHandler {
   op(name: MathOp, args: readonly OpsValue[], dtype: DType, params?: readonly number[]): OpsValue {
     const e = instantiate(name, args.map((a) => (a as JsValue).expr), params);
     return this.bind(BOOL_VALUED.has(name) ? e : roundTo(e, dtype), dtype, this.levelOf(args));
+  }
+  /** `const tmpN = x (+ size when negative)`, then a bounds check that throws like the eager kernel. */
+  indirectIndexing(x: OpsValue, size: number, check: IndirectCheck): Expr {
+    const v = x as JsValue;
+    const before = this.tmp;
+    const e = check.wrapNegative ? `(${v.expr} < 0 ? ${v.expr} + ${size} : ${v.expr})` : `(${v.expr})`;
+    const t = this.bind(e, int64, v.level ?? 0);
+    if (this.tmp !== before) {
+      const msg = `${check.op}: index " + ${v.expr} + " is out of bounds for dimension ${check.dim} with size ${size}`;
+      this.scopes[t.level!]!.lines.push(`if (!(${t.expr} >= 0 && ${t.expr} < ${size})) throw new RangeError("${msg}");`);
+      this.indirectLevels.set(t.expr, t.level!);
+    }
+    return sym(t.expr);
+  }
+  /** `let tmpN = other; if (mask) { ...body...; tmpN = value; }`: the body's loads run only under the mask. */
+  masked(mask: OpsValue, body: () => OpsValue, other: number, dtype: DType): OpsValue {
+    const m = mask as JsValue, cur = this.scopes.length - 1;
+    const name = this.newName();
+    this.push();
+    const saved = this.floor;
+    this.floor = this.scopes.length - 1;
+    const v = this.toDtype(body(), dtype) as JsValue;
+    this.emit(`${name} = ${v.expr};`);
+    this.floor = saved;
+    const lines = this.pop();
+    this.scopes[cur]!.lines.push(`let ${name} = ${jsNumber(castScalar(other, dtype))};`, `if (${m.expr}) {`, ...lines.map((l) => `  ${l}`), "}");
+    return { expr: name, dtype, level: cur };
   }
 }
 
