@@ -1,7 +1,7 @@
 // inductor/lowering/piecewise: ops whose output reads different inputs in different index ranges: cat,
 // slice_scatter, select_scatter and constant_pad_nd, as one Pointwise choosing per element with `where` on index
-// comparisons. The JS backend evaluates both branches (an out-of-range typed-array read yields undefined,
-// which the untaken branch discards); a backend without that property needs a masked load here.
+// comparisons. Each input's read is under `ops.masked` (its index range), so no load runs out of range
+// (an indirect load inside, e.g. a padded gather, would otherwise see a garbage index and throw).
 // In: TensorBoxes and dims. Out: Pointwise TensorBoxes.
 
 import { Tensor } from "../../tensor/tensor.js";
@@ -10,7 +10,7 @@ import { wrapDim } from "../../tensor/shape.js";
 import { aten } from "../../ops/aten.js";
 import { add, floordiv, type Expr } from "../ir/indexing.js";
 import { Pointwise } from "../ir/nodes.js";
-import type { OpsHandler, OpsValue } from "../ir/ops.js";
+import { masked, type OpsHandler, type OpsValue } from "../ir/ops.js";
 import type { TensorBox } from "../ir/tensor_box.js";
 import { V } from "../ir/virtualized.js";
 import { box, loadAs, lower, promotedDtype } from "./common.js";
@@ -32,10 +32,13 @@ lower(aten.cat.default, (a) => {
   const loads = xs.map((x) => loadAs(x, d));
   return box(new Pointwise(out.device, d, out.shape, (ops, idx) => {
     const i = idx[dim]!;
-    let v = loads[xs.length - 1]!(ops, at(idx, dim, add(i, -offsets[xs.length - 1]!)));
-    for (let k = xs.length - 2; k >= 0; k--) {
-      const here = loads[k]!(ops, at(idx, dim, add(i, -offsets[k]!)));
-      v = ops.op("where", [cmp(ops, "lt", i, offsets[k + 1]!), here, v], d);
+    const read = (k: number) => () => loads[k]!(ops, at(idx, dim, add(i, -offsets[k]!)));
+    const last = xs.length - 1;
+    let v = last === 0 ? read(0)() : masked(ops, cmp(ops, "ge", i, offsets[last]!), read(last), 0, d);
+    for (let k = last - 1; k >= 0; k--) {
+      const below = cmp(ops, "lt", i, offsets[k + 1]!);
+      const inRange = k === 0 ? below : ops.op("logical_and", [cmp(ops, "ge", i, offsets[k]!), below], int64);
+      v = ops.op("where", [below, masked(ops, inRange, read(k), 0, d), v], d);
     }
     return v;
   }));
@@ -43,8 +46,10 @@ lower(aten.cat.default, (a) => {
 
 function scatterInto(self: TensorBox, d: DType, inside: (ops: OpsHandler, i: Expr) => OpsValue, src: (ops: OpsHandler, idx: readonly Expr[]) => OpsValue, dim: number): TensorBox {
   const lself = loadAs(self, d);
-  return box(new Pointwise(self.getDevice(), d, self.getSize(), (ops, idx) =>
-    ops.op("where", [inside(ops, idx[dim]!), src(ops, idx), lself(ops, idx)], d)));
+  return box(new Pointwise(self.getDevice(), d, self.getSize(), (ops, idx) => {
+    const c = inside(ops, idx[dim]!);
+    return ops.op("where", [c, masked(ops, c, () => src(ops, idx), 0, d), lself(ops, idx)], d);
+  }));
 }
 
 lower(aten.slice_scatter.default, (a) => {
@@ -99,7 +104,6 @@ lower(aten.constant_pad_nd.default, (a) => {
       const c = ops.op("logical_and", [cmp(ops, "ge", e, 0), cmp(ops, "lt", e, x.getSize()[i]!)], int64);
       inside = inside === null ? c : ops.op("logical_and", [inside, c], int64);
     });
-    const v = load(ops, src);
-    return inside === null ? v : ops.op("where", [inside, v, ops.constant(fill, d)], d);
+    return inside === null ? load(ops, src) : masked(ops, inside, () => load(ops, src), fill, d);
   }));
 });
