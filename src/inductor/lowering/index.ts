@@ -14,6 +14,9 @@ import "./norm_backward.js";
 import "./norm_training.js";
 import "./losses.js";
 import "./pool_pad.js";
+import "./indexing.js";
+import "./scans.js";
+import "./random.js";
 
 export { bindLowered, fallback, externCall, lower, makePointwise, mathPointwise, type Bound, type Lowered } from "./common.js";
 export { makeReduction } from "./reductions.js";
