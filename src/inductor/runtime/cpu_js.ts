@@ -12,6 +12,7 @@ import { bindArgs } from "../../ops/schema.js";
 import type { CompiledArtifact } from "../codegen/artifact.js";
 import { H } from "./helpers.js";
 import { hashString } from "./hash.js";
+import { clampInPlace, externFast } from "./extern_fast.js";
 
 export const CPU_JS_FORMAT = "cpu-js/1";
 
@@ -22,6 +23,7 @@ const moduleCache = new Map<string, (rt: CpuJsRuntime) => { call: (args: Tensor[
 export const runtimeStats = { kernelsBuilt: 0, modulesBuilt: 0 };
 
 const fmt = (xs: readonly number[]) => `[${xs.join(", ")}]`;
+const sameList = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
 
 function opByName(qualname: string): OpOverload {
   const op = lookupOp(qualname);
@@ -63,6 +65,19 @@ export class CpuJsRuntime {
     return new Tensor(Storage.allocate(n, d), size.slice(), stride.slice(), 0);
   }
 
+  /** Per-module scratch buffers for intermediates, kept across calls (a fresh 64 MB array costs ~40 ms). */
+  private slots: (Tensor | undefined)[] = [];
+
+  /** The intermediate buffer of slot i: allocated on first use (or when its layout changes), then reused. */
+  scratch(i: number, size: readonly number[], stride: readonly number[], dtype: DTypeName): Tensor {
+    const t = this.slots[i];
+    if (t && t.dtype.name === dtype && sameList(t.shape, size) && sameList(t.strides, stride)) return t;
+    return (this.slots[i] = this.empty(size, stride, dtype));
+  }
+
+  /** Slot i's storage became (part of) an output: forget it, so the next call allocates a new one. */
+  unslot(i: number): void { this.slots[i] = undefined; }
+
   /** A view of t's storage (Inductor's reinterpret_tensor); offset is relative to t's own. */
   reinterpret(t: Tensor, size: readonly number[], stride: readonly number[], offset: number): Tensor {
     return t.aliasAs(size, stride, t.offset + offset);
@@ -80,6 +95,19 @@ export class CpuJsRuntime {
   extern(qualname: string, args: unknown[], kwargs: Record<string, unknown>): Tensor | Tensor[] {
     const op = opByName(qualname);
     return belowAutograd(op, bindArgs(op.schema, qualname, args, kwargs)) as Tensor | Tensor[];
+  }
+
+  /**
+   * mm/addmm/bmm/convolution with an optional fused clamp epilogue ([lo, hi]: relu is [0, Infinity]): the
+   * direct Wasm GEMM / conv2d path when it applies (float32, large enough), else the eager kernel + clamp.
+   * `slot`: the result is an intermediate; the direct path writes it into that scratch slot.
+   */
+  externFast(qualname: string, args: unknown[], kwargs: Record<string, unknown>, clamp: [number, number] | null, slot?: number): Tensor | Tensor[] {
+    const fast = externFast(qualname, args, kwargs, clamp, slot === undefined ? undefined : (size, stride) => this.scratch(slot, size, stride, "float32"));
+    if (fast) return fast;
+    const out = this.extern(qualname, args, kwargs);
+    if (clamp && out instanceof Tensor) clampInPlace(out, clamp[0], clamp[1]);
+    return out;
   }
 
   /** Run an op without a lowering through its eager kernel. */

@@ -1,5 +1,6 @@
-// inductor/scheduler/index: the Scheduler. Builds scheduler nodes from a lowered graph's operations, hands
-// the node list to the pre-fusion hook, fuses (fusion.ts), hands the kernels to the post-fusion hook, and
+// inductor/scheduler/index: the Scheduler. Builds scheduler nodes from a lowered graph's operations, folds
+// relu/clamp epilogues into extern GEMM/conv calls (extern_epilogue.ts), hands the node list to the
+// pre-fusion hook, fuses (fusion.ts), hands the kernels to the post-fusion hook, and
 // decides which buffers need storage (the rest stay in a fused kernel's locals).
 // In: a GraphLowering. Out: schedule items and the set of buffers to allocate.
 
@@ -7,9 +8,10 @@ import { ComputedBuffer, ExternKernel, ReinterpretView, type Buffer } from "../i
 import type { GraphLowering } from "../graph_lowering.js";
 import { ExternSchedulerNode, FusedGroup, SchedulerNode, type ScheduleItem } from "./nodes.js";
 import { fuse } from "./fusion.js";
+import { fuseExternEpilogues } from "./extern_epilogue.js";
 
 export { ExternSchedulerNode, FusedGroup, SchedulerNode, type ScheduleItem } from "./nodes.js";
-export type { Access, MemoryDep, Placement } from "./nodes.js";
+export type { Access, ExternEpilogue, MemoryDep, Placement } from "./nodes.js";
 
 export type BaseSchedulerNode = SchedulerNode | ExternSchedulerNode;
 /** `preFusionCustomPass`: receives the scheduler nodes in program order, returns the list to fuse. */
@@ -40,6 +42,7 @@ export class Scheduler {
 
   run(): this {
     let nodes = this.removeDead(this.nodes);
+    if (this.opts.fusion) nodes = fuseExternEpilogues(nodes, this.graph.outputs);
     if (this.opts.preFusion) nodes = checkList(this.opts.preFusion(nodes.slice()), "preFusionCustomPass");
     this.items = fuse(nodes, { enabled: this.opts.fusion });
     if (this.opts.postFusion) this.items = checkList(this.opts.postFusion(this.items.slice()), "postFusionCustomPass");

@@ -60,7 +60,15 @@ export class SchedulerNode {
   toString(): string { return `SchedulerNode(${this.name}, ${this.kind}, [${this.ranges}]${this.rranges.length ? ` r[${this.rranges}]` : ""})`; }
 }
 
+/**
+ * A clamp-type activation fused into an extern call (extern_epilogue.ts): the call computes
+ * clamp(result, lo, hi) and its result is also the buffer `alias` (the dropped pointwise node's).
+ */
+export interface ExternEpilogue { clamp: [number, number]; alias: string; origins: readonly string[] }
+
 export class ExternSchedulerNode {
+  /** Set by epilogue fusion. */
+  epilogue: ExternEpilogue | null = null;
   constructor(readonly node: ExternKernel, readonly order: number) {}
   get name(): string { return this.node.name; }
   readNames(): Set<string> {
@@ -69,6 +77,7 @@ export class ExternSchedulerNode {
   /** Its outputs, plus the inputs an in-place op mutates (schema `Tensor(a!)`). */
   writeNames(): Set<string> {
     const out = new Set(this.node.outputs.map((o) => o.name));
+    if (this.epilogue) out.add(this.epilogue.alias);
     const schema = this.node.op.schema;
     const positional = schema.args.filter((a) => !a.kwargOnly);
     positional.forEach((a, i) => {

@@ -1,7 +1,8 @@
 // inductor/codegen/js/wrapper: the generated module for one graph (Inductor's PythonWrapperCodegen, in JS):
 // kernel definitions (built through rt.kernel, deduplicated by source), then `call(args)`: check input
-// sizes/strides, allocate buffers (reusing dead ones of the same dtype and size), run kernels and extern/
-// fallback calls in order, drop buffers after their last use, return the outputs.
+// sizes/strides, allocate buffers (intermediates in per-module scratch slots kept across calls, reusing dead
+// ones of the same dtype and size), run kernels and extern/fallback calls in order (mm/addmm/bmm/convolution
+// through rt.externFast, with a fused clamp epilogue), drop buffers after their last use, return the outputs.
 // In: a lowered graph and its schedule. Out: module source text and facts for the artifact's meta.
 
 import type { DType } from "../../../tensor/dtype.js";
@@ -10,6 +11,7 @@ import {
 } from "../../ir/nodes.js";
 import type { GraphLowering } from "../../graph_lowering.js";
 import { ExternSchedulerNode, FusedGroup, type Scheduler } from "../../scheduler/index.js";
+import { EPILOGUE_HOSTS } from "../../scheduler/extern_epilogue.js";
 import type { KernelCodegen, ModuleMeta } from "../device.js";
 import { jsNumber } from "./templates.js";
 
@@ -78,14 +80,27 @@ export function generateWrapper(g: GraphLowering, s: Scheduler, kernels: KernelC
   let allocated = 0, reused = 0;
   const externCalls: string[] = [], fallbacks: string[] = [];
   const keyOf = (b: Buffer) => `${b.getDtype().name}|${b.layout.storageSize()}`;
+  // Intermediates (not outputs, never handed to a fallback) live in the runtime's per-module scratch slots,
+  // allocated on the first call and kept across calls; an output that reuses a slot's storage takes it
+  // (rt.unslot: the next call allocates that slot again), so no output ever aliases scratch memory.
+  const slotOf = new Map<string, number>();
+  let slots = 0;
   const allocate = (b: Buffer) => {
     const key = keyOf(b);
     const free = pool.get(key);
     const lay = `${list(b.layout.size)}, ${list(b.layout.stride)}`;
+    const escapes = outputs.has(b.name) || noReuse.has(b.name);
     if (free?.length) {
       const old = free.pop()!;
-      L.push(`  let ${b.name} = rt.reinterpret(${old}, ${lay}, 0); ${old} = null; // reuse`);
+      const slot = slotOf.get(old);
+      const take = escapes && slot !== undefined ? ` rt.unslot(${slot});` : "";
+      if (!escapes && slot !== undefined) slotOf.set(b.name, slot);
+      L.push(`  let ${b.name} = rt.reinterpret(${old}, ${lay}, 0); ${old} = null;${take} // reuse`);
       reused++;
+    } else if (!escapes) {
+      slotOf.set(b.name, slots);
+      L.push(`  let ${b.name} = rt.scratch(${slots++}, ${lay}, ${JSON.stringify(b.getDtype().name)});`);
+      allocated++;
     } else {
       L.push(`  let ${b.name} = rt.empty(${lay}, ${JSON.stringify(b.getDtype().name)});`);
       allocated++;
@@ -117,8 +132,15 @@ export function generateWrapper(g: GraphLowering, s: Scheduler, kernels: KernelC
     (k.kind === "extern" ? externCalls : fallbacks).push(k.op.qualname);
     const args = k.args.map((a) => literal(a, ref)).join(", ");
     const kw = Object.entries(k.kwargs).filter(([, v]) => v !== null).map(([n, v]) => `${JSON.stringify(n)}: ${literal(v, ref)}`).join(", ");
-    const call = `rt.${k.kind}(${JSON.stringify(k.op.qualname)}, [${args}], {${kw}})`;
-    L.push(`  // ${k.kind === "extern" ? "extern kernel" : "fallback (eager kernel)"} for node ${k.origins.join(", ")}`);
+    const epi = it.epilogue;
+    // mm/addmm/bmm/convolution: the runtime's direct float32 path (Wasm GEMM / conv2d, bias and a fused
+    // clamp-type epilogue in the kernel), else the op's eager kernel
+    const fast = k.kind === "extern" && EPILOGUE_HOSTS.has(k.op.qualname);
+    let act = epi ? `, [${epi.clamp.map(jsNumber).join(", ")}]` : fast ? ", null" : "";
+    const result = [k.name, ...(epi ? [epi.alias] : [])];
+    if (fast && k.outputs.length === 1 && !result.some((n) => outputs.has(n) || noReuse.has(n))) act += `, ${slots++}`;
+    const call = `rt.${fast ? "externFast" : k.kind}(${JSON.stringify(k.op.qualname)}, [${args}], {${kw}}${act})`;
+    L.push(`  // ${k.kind === "extern" ? "extern kernel" : "fallback (eager kernel)"} for node ${k.origins.join(", ")}${epi ? `, epilogue ${epi.origins.join(", ")} fused` : ""}`);
     const lay = (o: MultiOutput) => `${list(o.layout.size)}, ${list(o.layout.stride)}`;
     if (k.outputs.length === 1 && k.outputs[0]!.index === null) {
       L.push(`  const ${k.name} = rt.expectLayout(${call}, ${lay(k.outputs[0]!)});`);
@@ -126,6 +148,7 @@ export function generateWrapper(g: GraphLowering, s: Scheduler, kernels: KernelC
       L.push(`  const ${k.name} = ${call};`);
       for (const o of k.outputs) L.push(`  const ${o.name} = rt.expectLayout(${k.name}[${o.index}], ${lay(o)});`);
     }
+    if (epi) L.push(`  const ${epi.alias} = ${k.name};`);
   }
 
   // ---- assemble ----
