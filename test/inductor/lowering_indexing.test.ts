@@ -266,3 +266,35 @@ test("random ops keep eager's seeded stream", () => {
     checkGraph(`native_dropout_backward ${d}`, aten.native_dropout_backward.default, [input(d, [4, 5], 32), input("bool", [4, 5], 31), 1 / 0.7]);
   }
 });
+
+test("roll and repeat are views (index arithmetic) equal to eager; they fuse with their consumer", () => {
+  for (const d of VALUE_DTYPES) {
+    const x = input(d, [3, 4, 5], 40);
+    check(`roll ${d} one dim`, (a) => aten.roll.default(a, [2], [1]), [x]);
+    check(`roll ${d} two dims, negative and large shifts`, (a) => aten.roll.default(a, [-7, 11], [0, -1]), [x]);
+    check(`roll ${d} flat`, (a) => aten.roll.default(a, [5]), [x]);
+    check(`repeat ${d}`, (a) => aten.repeat.default(a, [2, 1, 1, 3]), [x]);
+  }
+  const x = input("float32", [4, 6], 41);
+  check("roll of a transposed input", (a) => aten.roll.default(a.t(), [1, -2], [0, 1]), [x]);
+  check("repeat of a transposed input", (a) => aten.repeat.default(a.t(), [2, 2]), [x]);
+  check("repeat with a zero", (a) => aten.repeat.default(a, [0, 2]), [x]);
+  check("roll 0-d", (a) => aten.roll.default(a, [3]), [input("float32", [], 42)]);
+  assert.equal(check("roll then exp", (a) => aten.roll.default(a, [1], [0]).exp(), [x]).meta.kernels, 1);
+  assert.equal(check("repeat then add", (a) => aten.repeat.default(a, [1, 2]).add(1), [x]).meta.kernels, 1);
+});
+
+test("eye, linspace and bitwise_not equal eager", () => {
+  for (const d of VALUE_DTYPES) {
+    check(`eye ${d}`, () => aten.eye.default(4, { dtype: coil.dtypes[d] }), []);
+    check(`eye.m ${d}`, () => aten.eye.m(3, 5, { dtype: coil.dtypes[d] }), []);
+  }
+  for (const d of ["float32", "float64", "bfloat16", "int64", "int32"] as D[]) {
+    for (const [s, e, n] of [[0, 1, 7], [-3.5, 10.25, 10], [2, -2, 2], [5, 9, 1], [1, 2, 0]] as const) {
+      check(`linspace ${d} ${s} ${e} ${n}`, () => aten.linspace.default(s, e, n, { dtype: coil.dtypes[d] }), []);
+    }
+  }
+  for (const d of ["int64", "int32", "bool"] as D[]) check(`bitwise_not ${d}`, (a) => aten.bitwise_not.default(a), [input(d, [3, 4], 43)]);
+  check("bitwise_not uint8", (a) => aten.bitwise_not.default(a.abs().to(coil.uint8)), [input("int64", [3, 4], 44)]);
+  check("bitwise_not int32 extremes", (a) => aten.bitwise_not.default(a), [coil.tensor([-(2 ** 31), 2 ** 31 - 1, 0, -1]).to("int32")]);
+});

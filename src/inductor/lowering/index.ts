@@ -14,9 +14,11 @@ import "./norm_backward.js";
 import "./norm_training.js";
 import "./losses.js";
 import "./pool_pad.js";
+import "./backward.js";
 import "./indexing.js";
 import "./scans.js";
 import "./random.js";
+import "./index_math.js";
 
 export { bindLowered, fallback, externCall, lower, makePointwise, mathPointwise, type Bound, type Lowered } from "./common.js";
 export { makeReduction } from "./reductions.js";
