@@ -200,3 +200,10 @@ test("the artifact shows each wasm kernel's listing beside the wrapper (COIL_LOG
   assert.match(src, /f32x4\.pmax/);
   assert.match(src, /function call\(args\)/);
 });
+
+test("0-d and empty tensors (an empty outer range runs no task)", () => {
+  check((x) => x.exp().add(1), [coil.randn([])], 1e-6);
+  check((x) => x.exp().sum(1), [coil.randn([0, 3])], 0);
+  check((x) => x.exp().add(1), [coil.randn([0])], 0);
+  check((x) => x.sum(), [coil.randn([5])], 1e-6);
+});

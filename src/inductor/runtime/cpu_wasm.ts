@@ -125,9 +125,10 @@ export class CpuWasmRuntime extends CpuJsRuntime {
         scratch = mem.malloc(header.scratchRow * pool.threads);
         scratchThreads = pool.threads;
       }
+      if (header.dim0 === 0) return; // an empty outer range: nothing to compute
       const work = header.dim0 * header.rowWork;
       let nTasks = pool.threads > 1 && work >= PARALLEL_MIN_WORK ? Math.min(pool.threads * 4, Math.ceil(header.dim0 / header.align)) : 1;
-      const chunk = Math.ceil(header.dim0 / nTasks / header.align) * header.align;
+      const chunk = Math.max(header.align, Math.ceil(header.dim0 / nTasks / header.align) * header.align);
       nTasks = Math.max(1, Math.ceil(header.dim0 / chunk));
       const i32 = mem.i32;
       const w = argBlock >> 2;
