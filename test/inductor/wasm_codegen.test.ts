@@ -29,6 +29,7 @@ function compiled(backend: "js" | "wasm", fn: (...a: T[]) => unknown, args: T[])
 
 function close(a: T, b: T, tol: number): void {
   assert.deepEqual(a.shape, b.shape);
+  if (a.numel() === 0) return;
   const d = (a.sub(b).abs().max() as T).item() as number;
   assert.ok(d <= tol, `max abs diff ${d} > ${tol}`);
 }
@@ -160,8 +161,8 @@ test("intermediates are freed after each call; memory stays bounded over 200 cal
     if (i < 199) disposeWasmTensor(y);
   }
   const s1 = mem.stats();
-  // one copy-in per call: the extern mm's result (JS memory) read by the tanh/sum kernel; never x
-  assert.equal(wasmRuntimeStats.copiedIn - copied, 210);
+  // at most one copy-in per call: the extern mm's result when it lands in JS memory; never x
+  assert.ok(wasmRuntimeStats.copiedIn - copied <= 210, `copies: ${wasmRuntimeStats.copiedIn - copied}`);
   assert.equal(s1.heapTop, s0.heapTop, "the heap must not grow");
   assert.ok(s1.liveBlocks <= s0.liveBlocks + 1, `live blocks ${s0.liveBlocks} -> ${s1.liveBlocks}`);
   close(y!, coil.noGrad(() => x.softmax(-1).matmul(w).tanh().sum(0)), 1e-4);
