@@ -9,6 +9,7 @@ import { counters } from "../../src/utils/counters.js";
 import { Tensor, toFloat64Array } from "../../src/tensor/tensor.js";
 import { Graph, GraphModule } from "../../src/fx/index.js";
 import { compileFxInner } from "../../src/inductor/compile_fx.js";
+import { runAndGetArtifacts } from "../../src/inductor/codegen/index.js";
 import type { OpOverload } from "../../src/ops/registry.js";
 
 type T = coil.Tensor;
@@ -204,4 +205,83 @@ test("reflection and replication padding (1d, 2d) and their backwards", () => {
 
 test("convolution_backward is an extern kernel, not a fallback", () => {
   check("conv2d grads", (x, w, b) => F.conv2d(x, w, b, 1, 1), () => [randn([2, 3, 5, 5], "float64", 60), randn([4, 3, 3, 3], "float64", 61), randn([4], "float64", 62)], { grads: [true, true, true] });
+});
+
+test("slice/select/value-selecting-reduction backwards and linalg_vector_norm equal eager", () => {
+  const A2 = aten as unknown as Record<string, Record<string, OpOverload>>;
+  for (const d of [...FL, "bfloat16"] as const) {
+    const g = randn([4, 2, 5], d, 70);
+    checkGraph(`slice_backward ${d}`, A2.slice_backward!.default!, [g, [4, 7, 5], 1, 1, 6, 3]);
+    checkGraph(`slice_backward transposed ${d}`, A2.slice_backward!.default!, [g.transpose(0, 2), [5, 2, 9], 2, 2, 6, 1]);
+    checkGraph(`select_backward ${d}`, A2.select_backward!.default!, [randn([4, 5], d, 71), [4, 3, 5], 1, -1]);
+    const idx = coil.tensor([0, 2, 1, 2, 0, 1, 1, 0]).to("int64");
+    checkGraph(`value_selecting keepdim ${d}`, A2.value_selecting_reduction_backward!.default!, [randn([2, 1, 4], d, 72), 1, idx.reshape([2, 1, 4]), [2, 3, 4], true]);
+    checkGraph(`value_selecting ${d}`, A2.value_selecting_reduction_backward!.default!, [randn([2, 4], d, 73).t(), -1, idx.reshape([2, 4]).t(), [4, 2, 3], false]);
+    const perm = coil.tensor([2, 0, 1, 1, 2, 0, 0, 1, 2, 2, 1, 0]).to("int64").reshape([4, 3]).t();
+    checkGraph(`value_selecting sort ${d}`, A2.value_selecting_reduction_backward!.default!, [randn([3, 4], d, 76), 0, perm, [3, 4], true]);
+    checkGraph(`value_selecting topk ${d}`, A2.value_selecting_reduction_backward!.default!, [randn([4, 2], d, 77), 1, coil.tensor([4, 0, 2, 3, 1, 0, 0, 4]).to("int64").reshape([4, 2]), [4, 5], true]);
+    const x = randn([3, 4, 5], d, 74);
+    for (const ord of [2, 1, Infinity, -Infinity, 0, 3, 0.5]) {
+      checkGraph(`vector_norm ord ${ord} ${d}`, A2.linalg_vector_norm!.default!, [x, ord, [1, 2], false]);
+      checkGraph(`vector_norm ord ${ord} all keepdim ${d}`, A2.linalg_vector_norm!.default!, [x.transpose(0, 2), ord, null, true]);
+    }
+    checkGraph(`vector_norm dtype ${d}`, A2.linalg_vector_norm!.default!, [x, 2, [0], false, { dtype: "float64" }]);
+  }
+  // the gradients of max(dim) and sort through compile
+  check("sort backward", (x) => (x.sort(1) as unknown as [T, T])[0], () => [randn([3, 6], "float64", 78)], { grads: [true] });
+  check("max.dim backward", (x) => (x.max(1) as unknown as [T, T])[0], () => [randn([3, 6, 2], "float32", 75)], { grads: [true] });
+});
+
+test("fusion: a loss is one kernel, batch/group norm two (statistics, then normalise + epilogue), avg_pool2d fuses its producer", () => {
+  const kernels = (f: (...xs: T[]) => T, xs: T[]) => {
+    counters.clear();
+    const { artifacts } = runAndGetArtifacts(() => coil.compile(f, { backend: "inductor" })(...xs));
+    assert.equal(counters.inductor.fallback ?? 0, 0);
+    const metas = artifacts.map((a) => a.meta as { kernels: number; externCalls: string[] });
+    return { kernels: metas.reduce((s, m) => s + m.kernels, 0), externs: metas.flatMap((m) => m.externCalls) };
+  };
+  assert.deepEqual(kernels((x, t) => F.nllLoss(x, t), [randn([8, 5], "float32", 80), coil.tensor([0, 1, 2, 3, 4, 0, 1, 2]).to("int64")]), { kernels: 1, externs: [] });
+  assert.deepEqual(kernels((x, rm, rv) => F.batchNorm(x, rm, rv, { training: true }).relu(), [randn([4, 3, 5, 5], "float32", 81), coil.zeros(3), coil.ones(3)]),
+    { kernels: 2, externs: ["aten.copy_.default", "aten.copy_.default"] });
+  assert.deepEqual(kernels((x) => F.groupNorm(x, 2).relu(), [randn([4, 4, 5, 5], "float32", 82)]), { kernels: 2, externs: [] });
+  assert.deepEqual(kernels((x) => F.avgPool2d(x.relu(), 2), [randn([2, 3, 6, 6], "float32", 83)]), { kernels: 1, externs: [] });
+});
+
+test("the MLP, CNN and TransformerEncoderLayer training steps (loss included) compile without fallbacks and match eager", () => {
+  const nn = coil.nn;
+  class Head extends nn.Module {
+    fc: InstanceType<typeof nn.Linear>;
+    constructor(i: number, o: number) { super(); this.fc = new nn.Linear(i, o); }
+    override forward(x: T): T { return this.fc.call(x.reshape(x.shape[0]!, -1)) as T; }
+  }
+  class WithLoss extends nn.Module {
+    constructor(readonly m: InstanceType<typeof nn.Module>, readonly kind: "ce" | "mse") { super(); }
+    override forward(x: T, y: T): T { const o = this.m.call(x) as T; return this.kind === "ce" ? F.crossEntropy(o, y) : F.mseLoss(o, y); }
+  }
+  const models: [string, () => InstanceType<typeof nn.Module>, () => T[], "ce" | "mse"][] = [
+    ["mlp", () => new nn.Sequential(new nn.Linear(6, 16), new nn.ReLU(), new nn.Linear(16, 16), new nn.Tanh(), new nn.Linear(16, 3)), () => [coil.randn(8, 6), coil.randint(0, 3, [8])], "ce"],
+    ["cnn", () => new nn.Sequential(new nn.Conv2d(2, 4, 3, { padding: 1 }), new nn.BatchNorm2d(4), new nn.ReLU(), new nn.MaxPool2d(2), new Head(36, 5)), () => [coil.randn(4, 2, 6, 6), coil.randint(0, 5, [4])], "ce"],
+    ["tel", () => new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, dropout: 0, batchFirst: true }), () => [coil.randn(2, 5, 8), coil.randn(2, 5, 8)], "mse"],
+  ];
+  for (const [name, mk, data, kind] of models) {
+    coil.manualSeed(5);
+    const eager = new WithLoss(mk(), kind), comp = new WithLoss(mk(), kind);
+    comp.loadStateDict(eager.stateDict());
+    const compiled = coil.compile(comp, { backend: "inductor" });
+    counters.clear();
+    for (let step = 0; step < 2; step++) {
+      const [x, y] = data();
+      const l1 = eager.call(x!, y!) as T, l2 = compiled(x!, y!) as T;
+      l1.backward(); l2.backward();
+      same(`${name} loss ${step}`, l2.detach(), l1.detach(), 1e-5);
+      const p1 = [...eager.parameters()] as T[];
+      ([...comp.parameters()] as T[]).forEach((p, i) => same(`${name} grad ${i}`, p.grad!, p1[i]!.grad!, 1e-4));
+      const b1 = new Map(eager.namedBuffers() as Iterable<[string, T]>);
+      for (const [k, b] of comp.namedBuffers() as Iterable<[string, T]>) if (!k.endsWith("numBatchesTracked")) same(`${name} ${k}`, b, b1.get(k)!, 1e-6);
+    }
+    assert.equal(counters.inductor.codegen_fallback ?? 0, 0, `${name}: graph fell back to eager fx`);
+    assert.equal(counters.inductor.fallback ?? 0, 0, `${name}: ops fell back to their eager kernels`);
+    assert.equal(Object.keys(counters.graph_break ?? {}).length, 0, `${name}: graph breaks`);
+    assert.ok((counters.aot_autograd?.ok ?? 0) >= 1, `${name}: nothing reached the aot stage ${JSON.stringify(counters)}`);
+  }
 });
