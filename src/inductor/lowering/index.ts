@@ -14,6 +14,7 @@ import "./norm_backward.js";
 import "./norm_training.js";
 import "./losses.js";
 import "./pool_pad.js";
+import "./backward.js";
 import "./indexing.js";
 import "./scans.js";
 import "./random.js";
