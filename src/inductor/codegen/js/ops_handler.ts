@@ -115,7 +115,7 @@ export class JsOpsHandler implements OpsHandler {
     return e === v.expr ? { expr: v.expr, dtype, level: v.level } : this.bind(e, dtype, v.level ?? 0);
   }
   op(name: MathOp, args: readonly OpsValue[], dtype: DType, params?: readonly number[]): OpsValue {
-    const e = instantiate(name, args.map((a) => (a as JsValue).expr), params);
+    const e = instantiate(name, args.map((a) => (a as JsValue).expr), params, dtype.name !== "float64");
     return this.bind(BOOL_VALUED.has(name) ? e : roundTo(e, dtype), dtype, this.levelOf(args));
   }
   /** `const tmpN = x (+ size when negative)`, then a bounds check that throws like the eager kernel. */
