@@ -285,3 +285,18 @@ test("the MLP, CNN and TransformerEncoderLayer training steps (loss included) co
     assert.ok((counters.aot_autograd?.ok ?? 0) >= 1, `${name}: nothing reached the aot stage ${JSON.stringify(counters)}`);
   }
 });
+
+test("bfloat16 norms and pools, dilated and ceil-mode max_pool2d backward", () => {
+  const A2 = aten as unknown as Record<string, Record<string, OpOverload>>;
+  check("batch norm bf16", (x, w) => F.batchNorm(x, null, null, { weight: w, training: true }), () => [randn([3, 4, 3, 2], "bfloat16", 90), randn([4], "bfloat16", 91)], { grads: [true, true] });
+  check("group norm bf16", (x) => F.groupNorm(x, 2), () => [randn([2, 4, 3, 3], "bfloat16", 92)], { grads: [true] });
+  check("max pool bf16", (x) => F.maxPool2d(x, 2), () => [randn([2, 3, 4, 4], "bfloat16", 93)], { grads: [true] });
+  for (const d of [...FL, "bfloat16"] as const) {
+    for (const [k, s, p, dil, ceil] of [[3, 2, 1, 2, false], [2, 2, 0, 1, true], [3, 1, 1, 3, false]] as const) {
+      const x = randn([2, 2, 9, 8], d, 94);
+      const [out, ind] = A2.max_pool2d_with_indices!.default!(x, [k, k], [s, s], [p, p], [dil, dil], ceil) as T[];
+      const g = randn([...out!.shape], d, 95);
+      checkGraph(`max pool backward k${k} s${s} p${p} d${dil} ceil ${ceil} ${d}`, A2.max_pool2d_with_indices_backward!.default!, [g, x, [k, k], [s, s], [p, p], [dil, dil], ceil, ind]);
+    }
+  }
+});

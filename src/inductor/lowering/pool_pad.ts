@@ -39,27 +39,29 @@ function sumTo(like: TensorBox, ranges: readonly number[], rranges: readonly num
 }
 
 /**
- * Windows of size k, stride s, padding p over one dim of an input of size n with `no` outputs: for input
- * position `i` the r-th candidate output (ascending) and whether its window really contains i.
+ * Windows of size k, stride s, padding p and dilation dl over one dim with `no` outputs: for input position
+ * `i` the r-th candidate output (ascending) and whether its window really contains i.
  */
-function windowsOf(k: number, s: number, p: number, no: number) {
-  const R = Math.ceil(k / s);
+function windowsOf(k: number, s: number, p: number, no: number, dl = 1) {
+  const span = (k - 1) * dl + 1;
+  const R = Math.ceil(span / s);
   const o = (i: Expr, r: Expr) => add(floordiv(add(i, p), s), r, -(R - 1));
   const valid = (ops: OpsHandler, i: Expr, r: Expr) => {
     const ov = ix(ops, o(i, r));
     const start = F(ops, "sub", F(ops, "mul", ov, c64(ops, s)), c64(ops, p));
-    return and(ops, F(ops, "ge", ov, c64(ops, 0)), F(ops, "lt", ov, c64(ops, no)), F(ops, "lt", ix(ops, i), F(ops, "add", start, c64(ops, k))));
+    const conds = [F(ops, "ge", ov, c64(ops, 0)), F(ops, "lt", ov, c64(ops, no)), F(ops, "lt", ix(ops, i), F(ops, "add", start, c64(ops, span)))];
+    if (dl !== 1) conds.push(F(ops, "eq", ops.op("fmod", [F(ops, "sub", ix(ops, i), start), c64(ops, dl)], float64), c64(ops, 0)));
+    return and(ops, ...conds);
   };
   return { R, o, valid };
 }
 
-lower(aten.max_pool2d_with_indices_backward.default, (a, op) => {
+lower(aten.max_pool2d_with_indices_backward.default, (a) => {
   const x = a.self as TensorBox, g = realizeIfExpensive(a.grad_output as TensorBox), ind = a.indices as TensorBox;
   const k = two(a.kernel_size, []), s = two(a.stride, k), p = two(a.padding, [0, 0]), dil = two(a.dilation, [1, 1]);
-  if (dil[0] !== 1 || dil[1] !== 1) return fallback(op, a);
   const shape = x.getSize(), lead = shape.length - 2, W = shape[lead + 1]!;
   const [OH, OW] = g.getSize().slice(lead) as [number, number];
-  const wh = windowsOf(k[0]!, s[0]!, p[0]!, OH), ww = windowsOf(k[1]!, s[1]!, p[1]!, OW);
+  const wh = windowsOf(k[0]!, s[0]!, p[0]!, OH, dil[0]), ww = windowsOf(k[1]!, s[1]!, p[1]!, OW, dil[1]);
   const lg = g.makeLoader(), li = ind.makeLoader();
   return sumTo(x, shape, [wh.R, ww.R], x.getDtype(), (ops, idx, ridx) => {
     const h = idx[lead]!, w = idx[lead + 1]!;
