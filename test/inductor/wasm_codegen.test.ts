@@ -208,3 +208,9 @@ test("0-d and empty tensors (an empty outer range runs no task)", () => {
   check((x) => x.exp().add(1), [coil.randn([0])], 0);
   check((x) => x.sum(), [coil.randn([5])], 1e-6);
 });
+
+test("a loop-invariant value (read through a stride-0 input) is stored at every index", () => {
+  const x = coil.tensor([1.668]).expand([6]);
+  check((a) => a.flip([0]).pow(0.5), [x], 1e-6);
+  check((a) => a.exp().add(1), [coil.randn([3, 1]).expand([3, 9])], 1e-6);
+});

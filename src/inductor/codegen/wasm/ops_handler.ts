@@ -167,7 +167,9 @@ export class WasmOpsHandler implements OpsHandler {
   /** Record the store of value v into buffer base at index e (in the current scope). */
   store(base: number, e: Expr, v: WValue): void {
     const f = this.f;
-    const st = v.level === 0 || this.mode === "tail" ? "one" : this.stride(e);
+    // a loop-invariant value is still stored at every iteration of the loops its index depends on
+    const level = Math.max(v.level, this.levelOfIndex(e));
+    const st = level === 0 || this.mode === "tail" ? "one" : this.stride(e);
     const vars = new Map(this.varLocal);
     this.emit(() => {
       if (st === 1) { this.pushAddr(base, e, vars); this.getF(v); f.mem("v128.store", 0, 2); return; }
@@ -175,7 +177,7 @@ export class WasmOpsHandler implements OpsHandler {
       for (let k = 0; k < 4; k++) {
         this.pushAddr(base, e, this.laneOver(k, vars)); this.getF(v); f.lane("f32x4.extract_lane", k).mem("f32.store");
       }
-    }, v.level === 0 ? 0 : this.scopes.length - 1);
+    }, level === 0 ? 0 : this.scopes.length - 1);
   }
 
   constant(value: number, dtype: DType): OpsValue {
