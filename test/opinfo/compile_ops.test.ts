@@ -12,6 +12,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as coil from "../../src/index.js";
+import { config } from "../../src/inductor.js";
 import { Tensor } from "../../src/tensor/tensor.js";
 import { lookupOp, type OpOverload } from "../../src/ops/registry.js";
 import { manualSeed } from "../../src/tensor/random.js";
@@ -19,8 +20,19 @@ import { grad as autogradGrad } from "../../src/autograd/index.js";
 import { opDb, opFlags, type Sample, type OpInfo } from "./op_db.js";
 import { Maker, hashString, assertClose, defaultTol } from "./make.js";
 
-/** Compile backends under test; a later backend (generated kernels, ...) is added here. */
-export const BACKENDS = ["aot_eager", "inductor"] as const;
+/**
+ * Compile backends under test. "inductor" runs the default JavaScript codegen; "inductor:wasm" the
+ * WebAssembly SIMD codegen (config.cpuBackend = "wasm", patched around compile and every call).
+ */
+export const BACKENDS = ["aot_eager", "inductor", "inductor:wasm"] as const;
+
+/** compile() for a BACKENDS entry: a backend name, optionally with an inductor config variant. */
+function compileFor<F extends (...a: never[]) => unknown>(fn: F, backend: string): F {
+  const [name, variant] = backend.split(":");
+  if (!variant) return coil.compile(fn, { backend: name!, fullgraph: true }) as unknown as F;
+  const compiled = coil.compile(fn, { backend: name!, fullgraph: true }) as unknown as F;
+  return ((...a: never[]) => config.patch({ cpuBackend: variant as "wasm" }, () => compiled(...a))) as unknown as F;
+}
 
 /**
  * Cases that fail today because of bugs or limits in src (not in this test), matched against the
@@ -34,19 +46,19 @@ export const KNOWN_FAILURES: { match: RegExp; reason: string }[] = [
     reason: "src/aot functionalisation: no functional variant (aten.normal / aten.uniform are not in the registry) for this in-place random op",
   },
   {
-    match: /^aten\.index\.Tensor \[int64 bool mask\] (aot_eager|inductor)$/,
+    match: /^aten\.index\.Tensor \[int64 bool mask\] (aot_eager|inductor|inductor:wasm)$/,
     reason: "bool-mask indexing has a data-dependent output shape (no dynamic output shapes): graph break under fullgraph",
   },
   {
-    match: /^aten\.(hardtanh|threshold)_backward\.default \[float32\+float64 promotion\] (aot_eager|inductor)$/,
+    match: /^aten\.(hardtanh|threshold)_backward\.default \[float32\+float64 promotion\] (aot_eager|inductor|inductor:wasm)$/,
     reason: "compiled *_backward(grad float32, self float64) returns float32; eager promotes to float64",
   },
   {
-    match: /^aten\.mul_\.Tensor \[[^\]]*\] (aot_eager|inductor) grad$/,
+    match: /^aten\.mul_\.Tensor \[[^\]]*\] (aot_eager|inductor|inductor:wasm) grad$/,
     reason: "src/ops mul_ derivative needs the original self (no saved original_self like PyTorch); fails eagerly too",
   },
   {
-    match: /^aten\.binary_cross_entropy_with_logits\.default \[float64 weight pos_weight none\] (aot_eager|inductor) grad$/,
+    match: /^aten\.binary_cross_entropy_with_logits\.default \[float64 weight pos_weight none\] (aot_eager|inductor|inductor:wasm) grad$/,
     reason: "src/ops: gradient w.r.t. pos_weight not implemented (fails eagerly too)",
   },
 ];
@@ -87,7 +99,7 @@ function callOp(op: OpOverload, s: Sample, flat: Flat, ts: readonly Tensor[], cl
 
 function compiledProgram(op: OpOverload, s: Sample, flat: Flat, backend: string, cloneMutated = false): (...ts: Tensor[]) => unknown {
   const wrapper = coil.defineFunction(`opinfo.${op.qualname}`, (...ts: Tensor[]) => callOp(op, s, flat, ts, cloneMutated));
-  return coil.compile((...ts: Tensor[]) => wrapper(...ts), { backend, fullgraph: true }) as (...ts: Tensor[]) => unknown;
+  return compileFor((...ts: Tensor[]) => wrapper(...ts), backend) as (...ts: Tensor[]) => unknown;
 }
 
 const asList = (x: unknown): Tensor[] => (Array.isArray(x) ? x : [x]) as Tensor[];
@@ -259,7 +271,7 @@ test("opinfo compile: pointwise chains", async (t) => {
           const [ex, ey] = make(), [cx, cy] = make();
           const want = body(ex, ey);
           const wrapper = coil.defineFunction(`opinfo.chain${c}`, body);
-          const f = coil.compile((x: Tensor, y: Tensor) => wrapper(x, y), { backend, fullgraph: true }) as (x: Tensor, y: Tensor) => Tensor;
+          const f = compileFor((x: Tensor, y: Tensor) => wrapper(x, y), backend) as (x: Tensor, y: Tensor) => Tensor;
           assertClose(f(cx, cy), want, "chain output", { atol: defaultTol(dtype).atol * 10, rtol: defaultTol(dtype).rtol * 10 });
         }));
         if (dtype === "float64") {
@@ -268,7 +280,7 @@ test("opinfo compile: pointwise chains", async (t) => {
               const [x, y] = make();
               x.requiresGrad = true; y.requiresGrad = true;
               const wrapper = coil.defineFunction(`opinfo.chain${c}`, body);
-              const out = compiled ? (coil.compile((a: Tensor, b: Tensor) => wrapper(a, b), { backend, fullgraph: true }) as (a: Tensor, b: Tensor) => Tensor)(x, y) : body(x, y);
+              const out = compiled ? (compileFor((a: Tensor, b: Tensor) => wrapper(a, b), backend) as (a: Tensor, b: Tensor) => Tensor)(x, y) : body(x, y);
               const w = new Maker(hashString(`chain weights ${c}`)).t([...out.shape], "float64");
               return autogradGrad([aten.sum.default(aten.mul.Tensor(out, w))], [x, y], null, { allowUnused: true });
             };
