@@ -214,3 +214,36 @@ test("a loop-invariant value (read through a stride-0 input) is stored at every 
   check((a) => a.flip([0]).pow(0.5), [x], 1e-6);
   check((a) => a.exp().add(1), [coil.randn([3, 1]).expand([3, 9])], 1e-6);
 });
+
+/** Compile fn (several outputs) with the wasm backend; each output equals eager within tol. */
+function checkMany(fn: (...a: T[]) => T[], args: T[], tol: number): { meta: Meta; source: string } {
+  const w = compiled("wasm", fn, args);
+  const eager = coil.noGrad(() => fn(...args));
+  const got = w.result as T[];
+  assert.equal(got.length, eager.length);
+  eager.forEach((e, i) => close(got[i]!, e, tol));
+  return { meta: w.metas[0]!, source: w.artifacts[0]!.source };
+}
+
+test("a kernel with two row arrays (the div read after softmax's exps): each has its own scratch slot", () => {
+  // fuzzer seed: sigmoid(x/2) came back as sigmoid(softmax(x/2)) -- the exps overwrote the div's row
+  const fn = (a: T) => { const v1 = a.div(2); return [v1.softmax(0), v1.sigmoid()]; };
+  const { meta, source } = checkMany(fn, [coil.tensor([-0.394])], 1e-6);
+  assert.equal(meta.kernels, 1);
+  assert.equal(meta.jsKernels, 0);
+  assert.match(source, /"scratchRow":8\b/);
+  checkMany(fn, [coil.randn([7])], 1e-6);
+  // rows of a 2-d softmax, several threads' slots
+  checkMany((a: T) => { const v1 = a.mul(0.5); return [v1.softmax(1), v1.sigmoid(), v1.exp()]; }, [coil.randn([37, 13])], 1e-5);
+});
+
+test("empty inputs, including empty strided views whose offset lies past their storage, give empty outputs", () => {
+  const a = coil.tensor([]).reshape([0, 1, 1]);
+  const b = coil.tensor([]).reshape([0, 1, 1, 2]).select(3, 1);
+  const r = checkMany((x: T, y: T) => [x.add(y)], [a, b], 0);
+  assert.equal(r.meta.jsKernels, 0);
+  const c = coil.randn([3, 0, 2]).transpose(0, 2);
+  checkMany((x: T) => [x.exp(), x.sum(1)], [c], 0);
+  const d = coil.tensor([]).reshape([2, 0, 2]).select(2, 1);
+  checkMany((x: T, y: T) => [x.mul(y).add(1), x.softmax(1)], [d, d], 0);
+});

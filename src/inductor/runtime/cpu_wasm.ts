@@ -163,6 +163,7 @@ export class CpuWasmRuntime extends CpuJsRuntime {
       const t = st.tempOf.get(arrays[i] as Float32Array);
       if (!t) continue;
       const dst = t.data("compiled kernel") as Float32Array;
+      if (t.offset >= dst.length) continue; // an empty view past its storage's end: nothing to copy
       dst.set((arrays[i] as Float32Array).subarray(0, dst.length - t.offset), t.offset);
     }
   }
@@ -192,7 +193,8 @@ export class CpuWasmRuntime extends CpuJsRuntime {
     const st = this.cur!;
     for (const v of st.temps.values()) if (v.t.storage === t.storage && v.t.offset === t.offset) return v.view;
     const mem = wasmMemory();
-    const n = a.length - t.offset;
+    // an empty view may sit past the end of its storage (select on an empty tensor: offset 1 of 0 elements)
+    const n = Math.max(0, a.length - t.offset);
     const p = mem.malloc(Math.max(n, 1) * 4);
     const view = new Float32Array(mem.memory.buffer, p, n);
     view.set((a as Float32Array).subarray(t.offset));

@@ -4,8 +4,9 @@
 // innermost loop (the last outer dim of a pointwise kernel, the last inner dim of a reduction kernel) runs
 // over f32x4 vectors with a scalar tail (one lane, splat); other loops are scalar. Reductions (sum, prod,
 // max, min) keep two vector accumulators (the loop is unrolled twice) and combine them horizontally after
-// the loop. Row arrays (softmax's exps) live in a per-thread scratch row. In: a FusedGroup and the storage
-// plan. Out: GeneratedKernel whose source is the header line, the module bytes (base64) and the listing.
+// the loop. Row arrays (softmax's exps) live in a per-thread scratch row, each in its own slot of it.
+// In: a FusedGroup and the storage plan. Out: GeneratedKernel whose source is the header line, the module
+// bytes (base64) and the listing.
 
 import { Reduction, type Buffer } from "../../ir/nodes.js";
 import { add, cst, mul, sym, type Expr } from "../../ir/indexing.js";
@@ -96,8 +97,13 @@ export function generateWasmKernel(g: FusedGroup, stored: ReadonlySet<string>, b
   const xs = g.outer.map((_, i) => f.local("i32", `x${i}`));
   const rs = g.inner.map((_, i) => f.local("i32", `r${i}`));
   const innerNumel = g.inner.reduce((a, b) => a * b, 1);
-  const hasRows = g.nodes.some((n) => localArrays.has(n.name));
+  // each row array of the group gets its own slot of innerNumel floats in the thread's scratch row
+  // (sharing one slot let a later row array overwrite an earlier one still read afterwards)
+  const rowNames = g.nodes.filter((n) => localArrays.has(n.name)).map((n) => n.name);
+  const hasRows = rowNames.length > 0;
   const scratch = hasRows ? f.local("i32", "scratch") : -1;
+  const rowBase = new Map<string, number>();
+  rowNames.forEach((name, k) => rowBase.set(name, k === 0 ? scratch : f.local("i32", `scratch${k}`)));
   const flatR = flatIndex("r", g.inner);
 
   const params = new Map<string, { local: number; pname: string }>();
@@ -113,7 +119,7 @@ export function generateWasmKernel(g: FusedGroup, stored: ReadonlySet<string>, b
     }
     return p.local;
   };
-  const h = new WasmOpsHandler(f, s, (name) => (localArrays.has(name) && written.has(name) ? { base: scratch, at: flatR, level: 1 } : { base: ptrLocal(name) }),
+  const h = new WasmOpsHandler(f, s, (name) => (rowBase.has(name) ? { base: rowBase.get(name)!, at: flatR, level: 1 } : { base: ptrLocal(name) }),
     (v) => (reduction ? (v.startsWith("r") ? 1 : 0) : 1));
   g.outer.forEach((_, i) => h.varLocal.set(`x${i}`, xs[i]!));
   g.inner.forEach((_, i) => h.varLocal.set(`r${i}`, rs[i]!));
@@ -127,7 +133,8 @@ export function generateWasmKernel(g: FusedGroup, stored: ReadonlySet<string>, b
       if (d.name !== "float32") throw new WasmUnsupported(`stored buffer ${n.name} of dtype ${d.name}`);
       h.store(ptrLocal(n.name), g.accessOf(n).write, value);
     }
-    if (localArrays.has(n.name)) h.store(scratch, flatR, value);
+    const row = rowBase.get(n.name);
+    if (row !== undefined) h.store(row, flatR, value);
     h.defineLocal(n.name, value);
   };
   const pointwiseBody = (n: SchedulerNode) => {
@@ -250,7 +257,11 @@ export function generateWasmKernel(g: FusedGroup, stored: ReadonlySet<string>, b
   f.get(TASK).get(ARGS).mem("i32.load").op("i32.mul").set(lo);
   f.get(lo).get(ARGS).mem("i32.load").op("i32.add").set(hi);
   f.get(hi).i32(dim0).get(hi).i32(dim0).op("i32.lt_s").op("select").set(hi);
-  if (hasRows) f.get(ARGS).mem("i32.load", 4 + 4 * args.length).get(TID).i32(innerNumel * 4).op("i32.mul").op("i32.add").set(scratch);
+  const scratchRow = rowNames.length * innerNumel * 4;
+  if (hasRows) {
+    f.get(ARGS).mem("i32.load", 4 + 4 * args.length).get(TID).i32(scratchRow).op("i32.mul").op("i32.add").set(scratch);
+    rowNames.forEach((name, k) => { if (k > 0) f.get(scratch).i32(k * innerNumel * 4).op("i32.add").set(rowBase.get(name)!); });
+  }
   const runBody = () => { for (const c of body0) c(); };
   if (!reduction || g.outer.length === 0) runBody();
   else {
@@ -269,7 +280,7 @@ export function generateWasmKernel(g: FusedGroup, stored: ReadonlySet<string>, b
     align: !reduction && g.outer.length === 1 ? 4 : 1,
     nparams: args.length,
     outs: args.filter(([, p]) => p.pname.startsWith("out")).length,
-    scratchRow: hasRows ? innerNumel * 4 : 0,
+    scratchRow,
     shared,
   };
   const listing = m.listing();
