@@ -37,3 +37,4 @@ export { Scheduler, SchedulerNode, ExternSchedulerNode, FusedGroup, type Schedul
 export { compileToArtifact, deviceCodegen, runAndGetArtifacts } from "./inductor/codegen/index.js";
 export type { DeviceCodegen, KernelCodegen, WrapperCodegen, GeneratedKernel, ModuleMeta } from "./inductor/codegen/device.js";
 export { CPU_JS_FORMAT, runtimeStats } from "./inductor/runtime/index.js";
+export { disposeWasmTensor } from "./inductor/runtime/cpu_wasm.js";

@@ -2,6 +2,7 @@
 // deterministically by bench/harness.randn). Out: a list of Workloads, each with a setup function per
 // system (coil eager, coil compiled, peers) that returns a runnable impl on the same inputs.
 
+import { config, disposeWasmTensor } from "../../src/inductor.js";
 import * as coil from "../../src/index.js";
 import { randn } from "../harness.js";
 import * as C from "./coil_fns.js";
@@ -16,8 +17,8 @@ export interface Impl {
   output: () => ArrayLike<number> | Promise<ArrayLike<number>>;
 }
 
-export type SystemName = "coil eager" | "coil compiled" | "ort" | "ort 1t" | "tfjs-wasm" | "jax-js";
-export const SYSTEMS: SystemName[] = ["coil eager", "coil compiled", "ort", "ort 1t", "tfjs-wasm", "jax-js"];
+export type SystemName = "coil eager" | "coil compiled" | "coil wasm" | "ort" | "ort 1t" | "tfjs-wasm" | "jax-js";
+export const SYSTEMS: SystemName[] = ["coil eager", "coil compiled", "coil wasm", "ort", "ort 1t", "tfjs-wasm", "jax-js"];
 export const PEERS: SystemName[] = ["ort", "ort 1t", "tfjs-wasm", "jax-js"];
 
 export interface Workload {
@@ -42,6 +43,13 @@ function coilCells(fn: (...xs: T[]) => T, inputs: () => T[], dtype?: coil.DTypeN
     "coil compiled": async () => {
       const xs = prep(); const g = coil.compile(fn);
       return { run: () => coil.noGrad(() => g(...xs)), output: () => f32(coil.noGrad(() => g(...xs))) };
+    },
+    // the WebAssembly SIMD codegen (config.cpuBackend = "wasm"); outputs live in Wasm memory and are
+    // released at once, as a caller that is done with them would
+    "coil wasm": async () => {
+      const xs = prep(); const g = coil.compile(fn);
+      const call = () => config.patch({ cpuBackend: "wasm" }, () => coil.noGrad(() => g(...xs) as T));
+      return { run: () => { disposeWasmTensor(call()); }, output: () => f32(call()) };
     },
   };
 }
