@@ -13,7 +13,7 @@ import { lossWeight, makeInputs, programFn, type Program } from "./program.js";
  * random set of the built-in passes (pattern matcher, DCE) picked from the program itself, so the set
  * is reproducible with the program.
  */
-export const BACKENDS: readonly string[] = ["inductor", "aot_eager"];
+export const BACKENDS: readonly string[] = ["inductor", "inductor:wasm", "aot_eager"];
 
 const VARIANTS: Record<string, Record<string, unknown>> = { "": {}, js: { cpuBackend: "js" }, wasm: { cpuBackend: "wasm" } };
 
