@@ -7,6 +7,7 @@ import * as coil from "../../src/index.js";
 import { runAndGetArtifacts } from "../../src/inductor/codegen/index.js";
 import type { CompiledArtifact } from "../../src/inductor/codegen/artifact.js";
 import { counters } from "../../src/utils/counters.js";
+import { config } from "../../src/inductor/config.js";
 
 type T = coil.Tensor;
 const nn = coil.nn;
@@ -121,4 +122,16 @@ test("a consumer reading a producer at another index is not fused into its loop"
   close(y!, x.exp());
   close(z!, x.exp().t().add(x.exp()));
   assert.ok(metas[0]!.kernels >= 1);
+});
+
+test("a reduction over no elements (sum of a 0-d tensor) never joins another reduction's loops (fuzzer regression)", () => {
+  const f = (a: T, b: T) => { const v2 = b.sum(); const v3 = a.sum([0, 1], false); return [v3, v2]; };
+  const a = coil.tensor([[-1.078, -1.476]]);
+  const b = coil.tensor(3, { dtype: "int64" });
+  for (const backend of ["js", "wasm"] as const) {
+    const { result } = compileAndCount(() => config.patch({ cpuBackend: backend }, () => coil.compile(f)(a, b)));
+    const [s, t] = result as T[];
+    assert.deepEqual(t!.toArray(), b.sum().toArray(), `${backend}: sum of the 0-d tensor`);
+    close(s!, a.sum([0, 1], false));
+  }
 });

@@ -18,7 +18,9 @@ function fit(g: FusedGroup, n: SchedulerNode): { outer: readonly number[]; inner
     if (g.inner.length && eq(n.ranges, full)) return { outer: g.outer, inner: g.inner, place: "inner", regroup: false };
     return null;
   }
-  if (g.inner.length) return eq(n.ranges, g.outer) && eq(n.rranges, g.inner) ? { outer: g.outer, inner: g.inner, place: "outer", regroup: false } : null;
+  // a group holding a reduction (even one over no elements, e.g. the sum of a 0-d tensor) has fixed
+  // reduction loops: another reduction joins only over exactly the same ones
+  if (g.inner.length || g.hasReduction()) return eq(n.ranges, g.outer) && eq(n.rranges, g.inner) ? { outer: g.outer, inner: g.inner, place: "outer", regroup: false } : null;
   // g is pointwise-only over g.outer
   if (eq(n.ranges, g.outer)) return { outer: g.outer, inner: n.rranges, place: "outer", regroup: false };
   if (n.rranges.length && eq([...n.ranges, ...n.rranges], g.outer)) return { outer: n.ranges, inner: n.rranges, place: "outer", regroup: true };
