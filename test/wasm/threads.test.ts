@@ -24,7 +24,7 @@ function workModule() {
   return m.toBytes();
 }
 
-test("every task runs exactly once, spread over the pool's threads", (t) => {
+test("every task runs exactly once, on one of the pool's threads", (t) => {
   if (!shared) return t.skip("no shared memory");
   const mem = wasmMemory();
   const pool = new ThreadPool(mem, 3);
@@ -39,7 +39,7 @@ test("every task runs exactly once, spread over the pool's threads", (t) => {
     pool.run(km, "work", n, args);
     const got = [...mem.i32.subarray(out >> 2, (out >> 2) + n)];
     assert.ok(got.every((v) => v >= 1 && v <= 3), "each task written once by a thread 0..2");
-    assert.ok(new Set(got).size >= 2, `tasks ran on threads ${[...new Set(got)]}`);
+    // (how the tasks spread over threads depends on the OS scheduler: not asserted, it would flake)
     // a trap in a task surfaces as an error, and the pool stays usable
     mem.i32[(args >> 2) + 1] = 250;
     assert.throws(() => pool.run(km, "work", n, args), /unreachable|wasm threads: a worker failed/);
