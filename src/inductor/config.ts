@@ -88,7 +88,11 @@ const SPECS: Record<ConfigKey, KeySpec> = {
   fxGraphCacheMemoryMaxBytes: count(256 * 2 ** 20),
   fxGraphCacheDiskMaxBytes: count(2 ** 30),
   debugPatternMatcher: strOrNull(() => null, false),
-  cpuBackend: { type: '"js" or "wasm"', check: (v) => v === "js" || v === "wasm", default: () => "js", affectsOutput: true },
+  cpuBackend: {
+    type: '"js" or "wasm"', check: (v) => v === "js" || v === "wasm", affectsOutput: true,
+    // COIL_CPU_BACKEND=wasm makes the WebAssembly codegen the default (e.g. to run a test suite on it)
+    default: () => (readEnv("COIL_CPU_BACKEND") === "wasm" ? "wasm" : "js"),
+  },
   preFusionCustomPass: fusionHook(),
   postFusionCustomPass: fusionHook(),
 };

@@ -2,7 +2,7 @@
 // In: the family tables. Out: `aten` (aten.cos.default, aten.mul.Tensor, ...) and the AtenOpName type.
 
 import { buildNamespace, type CallFn, type OpOverload } from "./registry.js";
-import { torchFunction } from "../utils/torch_function.js";
+import { activeTorchFunctionMode, torchFunction } from "../utils/torch_function.js";
 import { callOp } from "./dispatch.js";
 import { aten as atenRef } from "./ref.js";
 import { pointwiseOps } from "./pointwise_ops.js";
@@ -44,7 +44,8 @@ export const atenFamilies = {
  * them as call_function nodes whose target is the overload (nested calls inside a recorded call don't).
  */
 export const callOpAtBoundary: CallFn = (op, args, kwargs) =>
-  torchFunction("call_function", op, kwargs ? [...args, kwargs] : [...args], () => callOp(op, args, kwargs));
+  activeTorchFunctionMode() === null ? callOp(op, args, kwargs)
+    : torchFunction("call_function", op, kwargs ? [...args, kwargs] : [...args], () => callOp(op, args, kwargs));
 
 export const aten = buildNamespace("aten", atenFamilies, callOpAtBoundary);
 Object.assign(atenRef, aten);
