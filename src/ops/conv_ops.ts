@@ -8,6 +8,7 @@ import type { OpFamily, Args, TensorMeta } from "./registry.js";
 import { readAs, fromFloat64 } from "./kernels/elementwise.js";
 import { convForward, convInputGrad, convWeightGrad, channelSum, type ConvGeom } from "./kernels/conv.js";
 import { aten } from "./ref.js";
+import { convolutionWasm } from "./kernels/conv_wasm.js";
 
 export interface ConvParams {
   stride: number[];
@@ -108,6 +109,8 @@ function convKernel(a: Args): Tensor {
   const input = a.input as Tensor, weight = a.weight as Tensor;
   const meta = convMeta(a);
   const c = checkConv("convolution", input, weight, a.bias ? a.bias.shape : null, a);
+  const fast = convolutionWasm(a, meta.shape);
+  if (fast) return fast;
   const g = geometry(input, weight, c);
   const x = readAs(input, input.shape), w = readAs(weight, weight.shape);
   const y = c.params.transposed ? convInputGrad(g, x, w) : convForward(g, x, w);
