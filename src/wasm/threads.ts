@@ -147,6 +147,7 @@ export class ThreadPool {
     const fi = km.exportNames.indexOf(fnName);
     if (!fn || fi < 0) throw new Error(`wasm threads: module ${km.id} has no export '${fnName}'`);
     if (this.running) throw new Error("wasm threads: nested parallel run");
+    if (!Number.isSafeInteger(nTasks) || nTasks < 0) throw new RangeError(`wasm threads: task count must be a non-negative integer, got ${nTasks} (running '${fnName}')`);
     if (this.workers.length === 0 || maxThreads <= 1 || nTasks <= 1) {
       for (let t = 0; t < nTasks; t++) fn(t, argsPtr, 0);
       return;

@@ -87,3 +87,18 @@ test("a process using the pool exits without close() (workers are unref'd) and w
     assert.ok(Date.now() - t0 < 30000);
   }
 });
+
+test("a task count that is not a non-negative integer is refused, naming the kernel", (t) => {
+  if (!shared) return t.skip("no shared memory");
+  const mem = wasmMemory();
+  const pool = new ThreadPool(mem, 2);
+  try {
+    const km = pool.load(workModule());
+    const args = mem.malloc(8);
+    assert.throws(() => pool.run(km, "work", Number.NaN, args), /task count must be a non-negative integer, got NaN \(running 'work'\)/);
+    assert.throws(() => pool.run(km, "work", -1, args), /got -1/);
+    mem.free(args);
+  } finally {
+    pool.close();
+  }
+});
