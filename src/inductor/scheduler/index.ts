@@ -122,6 +122,26 @@ export function loopIds(g: FusedGroup): Map<SchedulerNode, number> {
   return ids;
 }
 
+/** A kernel's nodes in order, as codegen walks them: a node of the outer loop body, or a run of nodes
+ * sharing one inner loop (with its reductions). */
+export type LoopSegment = { outer: SchedulerNode } | { members: SchedulerNode[]; reductions: SchedulerNode[] };
+
+/** g's nodes grouped as loopIds says: consecutive members of the same inner loop form one segment. */
+export function loopSegments(g: FusedGroup): LoopSegment[] {
+  const ids = loopIds(g);
+  const out: LoopSegment[] = [];
+  let i = 0;
+  while (i < g.nodes.length) {
+    const n = g.nodes[i]!;
+    const id = ids.get(n)!;
+    if (id < 0) { out.push({ outer: n }); i++; continue; }
+    const members: SchedulerNode[] = [];
+    while (i < g.nodes.length && ids.get(g.nodes[i]!) === id) members.push(g.nodes[i++]!);
+    out.push({ members, reductions: members.filter((m) => m.kind === "reduction") });
+  }
+  return out;
+}
+
 function checkList<T>(v: T[], hook: string): T[] {
   if (!Array.isArray(v)) throw new TypeError(`inductor config.${hook} must return an array of scheduler nodes, got ${typeof v}`);
   return v;

@@ -7,7 +7,7 @@
 import { Reduction, type Buffer } from "../../ir/nodes.js";
 import { add, cst, mul, sym, type Expr } from "../../ir/indexing.js";
 import { float64 } from "../../../tensor/dtype.js";
-import { loopIds, type FusedGroup, type SchedulerNode } from "../../scheduler/index.js";
+import { loopSegments, type FusedGroup, type SchedulerNode } from "../../scheduler/index.js";
 import { JsOpsHandler, roundTo, storeLine, type JsValue } from "./ops_handler.js";
 
 export interface JsKernel {
@@ -67,8 +67,6 @@ export function generateKernel(g: FusedGroup, stored: ReadonlySet<string>, buffe
     const row = rowArrays.get(name);
     return row ? { ptr: row, dtype: float64, at: flatR, level: 1 } : { ptr: ptr(name), dtype: bufferOf(name).getDtype() };
   }, (v) => (v.startsWith("r") ? 1 : 0));
-  const ids = loopIds(g);
-
   const emitStore = (n: SchedulerNode, v: JsValue) => {
     const d = n.node.getDtype();
     const value = h.toDtype(v, d) as JsValue;
@@ -85,14 +83,9 @@ export function generateKernel(g: FusedGroup, stored: ReadonlySet<string>, buffe
   };
 
   // Walk the nodes, grouping consecutive inner-loop members.
-  let i = 0;
-  while (i < g.nodes.length) {
-    const n = g.nodes[i]!;
-    const id = ids.get(n)!;
-    if (id < 0) { pointwiseBody(n); i++; continue; }
-    const members: SchedulerNode[] = [];
-    while (i < g.nodes.length && ids.get(g.nodes[i]!) === id) members.push(g.nodes[i++]!);
-    const reds = members.filter((m) => m.kind === "reduction");
+  for (const seg of loopSegments(g)) {
+    if ("outer" in seg) { pointwiseBody(seg.outer); continue; }
+    const { members, reductions: reds } = seg;
     const accs = new Map<SchedulerNode, string>();
     for (const r of reds) {
       const acc = h.newName("acc");

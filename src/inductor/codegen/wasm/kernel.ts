@@ -10,7 +10,7 @@
 
 import { Reduction, type Buffer } from "../../ir/nodes.js";
 import { add, cst, mul, sym, type Expr } from "../../ir/indexing.js";
-import { loopIds, type FusedGroup, type SchedulerNode } from "../../scheduler/index.js";
+import { loopSegments, type FusedGroup, type SchedulerNode } from "../../scheduler/index.js";
 import { ModuleBuilder, type FunctionBuilder } from "../../../wasm/emitter.js";
 import { MathScope } from "../../../wasm/math.js";
 import { MAX_PAGES } from "../../../wasm/memory.js";
@@ -166,15 +166,9 @@ export function generateWasmKernel(g: FusedGroup, stored: ReadonlySet<string>, b
     body0 = [...pre, () => (k === 0 ? tail.forEach((c) => c()) : nest(0))];
   } else {
     h.pop();
-    const ids = loopIds(g);
-    let i = 0;
-    while (i < g.nodes.length) {
-      const n = g.nodes[i]!;
-      const id = ids.get(n)!;
-      if (id < 0) { pointwiseBody(n); i++; continue; }
-      const members: SchedulerNode[] = [];
-      while (i < g.nodes.length && ids.get(g.nodes[i]!) === id) members.push(g.nodes[i++]!);
-      const reds = members.filter((mm) => mm.kind === "reduction");
+    for (const seg of loopSegments(g)) {
+      if ("outer" in seg) { pointwiseBody(seg.outer); continue; }
+      const { members, reductions: reds } = seg;
       const U = reds.length ? 2 : 1;
       const accs = new Map<SchedulerNode, number[]>();
       const nanAcc = new Map<SchedulerNode, number>();
