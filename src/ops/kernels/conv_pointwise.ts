@@ -4,7 +4,7 @@
 // single rounding to the output dtype. Also the weight reorder (plain -> packed layout).
 // In: contiguous float64 buffers, the conv geometry, the panel width. Out: float64 buffers.
 
-import { gemm } from "./gemm.js";
+import { gemm, micro } from "./gemm.js";
 import { im2col, type ConvGeom } from "./conv.js";
 import { erf } from "./pointwise_gen.js";
 
@@ -50,24 +50,15 @@ function packBPanel(B: Float64Array, bOff: number, bRs: number, p0: number, kc: 
   }
 }
 
-/** C[4 x cols] += Ap(4 x kc, packed) @ Bp(kc x 4, packed); C row-major with row stride ldc. */
+const tile = new Float64Array(16);
+
+/** C[4 x cols] += Ap(4 x kc, packed) @ Bp(kc x 4, packed) (gemm.ts's micro-kernel); C row-major, row stride ldc. */
 function micro4(kc: number, Ap: Float64Array, ai: number, Bp: Float64Array, bi: number, C: Float64Array, cOff: number, ldc: number, cols: number): void {
-  let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-  let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
-  for (let p = 0; p < kc; p++) {
-    const a0 = Ap[ai]!, a1 = Ap[ai + 1]!, a2 = Ap[ai + 2]!, a3 = Ap[ai + 3]!;
-    const b0 = Bp[bi]!, b1 = Bp[bi + 1]!, b2 = Bp[bi + 2]!, b3 = Bp[bi + 3]!;
-    c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
-    c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
-    c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
-    c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
-    ai += 4; bi += 4;
+  micro(kc, Ap, ai, Bp, bi, tile);
+  for (let r = 0; r < 4; r++) {
+    const row = cOff + r * ldc;
+    for (let c = 0; c < cols; c++) C[row + c] += tile[r * 4 + c]!;
   }
-  const r0 = cOff, r1 = cOff + ldc, r2 = cOff + 2 * ldc, r3 = cOff + 3 * ldc;
-  C[r0] += c00; C[r1] += c10; C[r2] += c20; C[r3] += c30;
-  if (cols > 1) { C[r0 + 1] += c01; C[r1 + 1] += c11; C[r2 + 1] += c21; C[r3 + 1] += c31; }
-  if (cols > 2) { C[r0 + 2] += c02; C[r1 + 2] += c12; C[r2 + 2] += c22; C[r3 + 2] += c32; }
-  if (cols > 3) { C[r0 + 3] += c03; C[r1 + 3] += c13; C[r2 + 3] += c23; C[r3 + 3] += c33; }
 }
 
 /** C[M x N] (row stride N, at cOff) += Wpacked(M x K, 4-row panels at wOff) @ B(K x N, row stride bRs). */

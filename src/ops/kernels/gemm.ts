@@ -57,7 +57,7 @@ function packBPanel(B: FloatArray, bOff: number, bRs: number, bCs: number, p0: n
 }
 
 /** 4x4 micro-kernel over packed panels; writes the tile of products. Monomorphic (Float64Array only). */
-function micro(kc: number, Ap: Float64Array, ai: number, Bp: Float64Array, bi: number, out: Float64Array): void {
+export function micro(kc: number, Ap: Float64Array, ai: number, Bp: Float64Array, bi: number, out: Float64Array): void {
   let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
   let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
   let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
