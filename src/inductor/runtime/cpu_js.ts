@@ -18,7 +18,22 @@ export const CPU_JS_FORMAT = "cpu-js/1";
 
 type Kernel = (...arrays: NumericArray[]) => void;
 const kernelCache = new Map<string, Kernel>();
-const moduleCache = new Map<string, (rt: CpuJsRuntime) => { call: (args: Tensor[]) => unknown[] }>();
+/** A generated module's wrapper, bound to its runtime. */
+export interface WrapperModule { call: (args: Tensor[]) => unknown[] }
+const moduleCache = new Map<string, (rt: CpuJsRuntime) => WrapperModule>();
+
+/** The factory of a generated module's wrapper (its source run with `rt` in scope), built once per source
+ * hash and shared by every runtime format (cpu-js, cpu-wasm). */
+export function wrapperFactory(source: string): (rt: CpuJsRuntime) => WrapperModule {
+  const key = hashString(source);
+  let factory = moduleCache.get(key);
+  if (!factory) {
+    factory = new Function("rt", `"use strict";\n${source}`) as (rt: CpuJsRuntime) => WrapperModule;
+    moduleCache.set(key, factory);
+    runtimeStats.modulesBuilt++;
+  }
+  return factory;
+}
 /** Builds since start (tests check kernels are built once). */
 export const runtimeStats = { kernelsBuilt: 0, modulesBuilt: 0 };
 
@@ -132,13 +147,6 @@ export class CpuJsRuntime {
 /** Load a cpu-js artifact: build its module (once per source hash) and bind its constants. */
 export function loadCpuJs(artifact: CompiledArtifact): (args: Tensor[]) => Tensor[] {
   if (artifact.format !== CPU_JS_FORMAT) throw new Error(`runtime: cannot load format ${artifact.format} (expected ${CPU_JS_FORMAT})`);
-  const key = hashString(artifact.source);
-  let factory = moduleCache.get(key);
-  if (!factory) {
-    factory = new Function("rt", `"use strict";\n${artifact.source}`) as (rt: CpuJsRuntime) => { call: (args: Tensor[]) => unknown[] };
-    moduleCache.set(key, factory);
-    runtimeStats.modulesBuilt++;
-  }
-  const mod = factory(new CpuJsRuntime(artifact.constants));
+  const mod = wrapperFactory(artifact.source)(new CpuJsRuntime(artifact.constants));
   return (args: Tensor[]) => mod.call(args) as Tensor[];
 }

@@ -12,7 +12,7 @@ import { numel } from "../../tensor/shape.js";
 import { wasmMemory } from "../../wasm/memory.js";
 import { threadPool, type KernelModule, type ThreadPool } from "../../wasm/threads.js";
 import type { CompiledArtifact } from "../codegen/artifact.js";
-import { CpuJsRuntime } from "./cpu_js.js";
+import { CpuJsRuntime, wrapperFactory } from "./cpu_js.js";
 import { hashString } from "./hash.js";
 
 export const CPU_WASM_FORMAT = "cpu-wasm/1";
@@ -230,18 +230,10 @@ export class CpuWasmRuntime extends CpuJsRuntime {
   }
 }
 
-const moduleCache = new Map<string, (rt: CpuWasmRuntime) => { call: (args: Tensor[]) => unknown[] }>();
-
 /** Load a cpu-wasm artifact: build its wrapper module (once per source hash) and bind its constants. */
 export function loadCpuWasm(artifact: CompiledArtifact): (args: Tensor[]) => Tensor[] {
   if (artifact.format !== CPU_WASM_FORMAT) throw new Error(`runtime: cannot load format ${artifact.format} (expected ${CPU_WASM_FORMAT})`);
-  const key = hashString(artifact.source);
-  let factory = moduleCache.get(key);
-  if (!factory) {
-    factory = new Function("rt", `"use strict";\n${artifact.source}`) as (rt: CpuWasmRuntime) => { call: (args: Tensor[]) => unknown[] };
-    moduleCache.set(key, factory);
-  }
   const rt = new CpuWasmRuntime(artifact.constants);
-  const mod = factory(rt);
+  const mod = wrapperFactory(artifact.source)(rt);
   return (args: Tensor[]) => rt.run(mod.call, args);
 }
