@@ -6,10 +6,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as coil from "../../src/index.js";
 import { runAndGetArtifacts } from "../../src/inductor/codegen/index.js";
+import { compileOneOp } from "./one_op_graph.js";
 import { counters } from "../../src/utils/counters.js";
 import { Tensor, toFloat64Array } from "../../src/tensor/tensor.js";
-import { Graph, GraphModule } from "../../src/fx/index.js";
-import { compileFxInner } from "../../src/inductor/compile_fx.js";
 import type { OpOverload } from "../../src/ops/registry.js";
 import { SCAN_MAX_LEN } from "../../src/inductor/lowering/scans.js";
 
@@ -74,22 +73,8 @@ function summarize(artifacts: readonly { meta: unknown }[]): Run {
  * when going through compile(), so this is how their lowerings are reached).
  */
 function checkGraph(name: string, op: OpOverload, args: unknown[], tol = 0): Run {
-  const g = new Graph();
-  const real: T[] = [];
-  const fakeArgs = args.map((a, i) => {
-    if (!(a instanceof Tensor)) return a;
-    const p = g.placeholder(`arg${i}`);
-    p.meta.val = Tensor.fake(a.shape, a.dtype, a.device, a.strides);
-    real.push(a);
-    return p;
-  });
-  const metaArgs = args.map((a) => (a instanceof Tensor ? Tensor.fake(a.shape, a.dtype, a.device, a.strides) : a));
-  const n = g.callFunction(op, fakeArgs as never[]);
-  n.meta.val = op(...metaArgs);
-  g.output([n]);
   counters.clear();
-  const { result, artifacts } = runAndGetArtifacts(() =>
-    compileFxInner(new GraphModule({}, g), real, { kind: "inference", numParams: 0, paramNames: [], params: [], mutatedInputIndices: [] })(real));
+  const { result, artifacts } = runAndGetArtifacts(() => compileOneOp(op, args));
   assert.equal(counters.inductor.codegen_fallback, 0, `${name}: graph fell back to eager fx`);
   assert.equal(counters.inductor.fallback, 0, `${name}: an op fell back to its eager kernel`);
   compare(name, result as T[], [op(...args) as T], tol);

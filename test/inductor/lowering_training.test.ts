@@ -5,10 +5,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as coil from "../../src/index.js";
+import { compileOneOp } from "./one_op_graph.js";
 import { counters } from "../../src/utils/counters.js";
 import { Tensor, toFloat64Array } from "../../src/tensor/tensor.js";
-import { Graph, GraphModule } from "../../src/fx/index.js";
-import { compileFxInner } from "../../src/inductor/compile_fx.js";
 import { runAndGetArtifacts } from "../../src/inductor/codegen/index.js";
 import type { OpOverload } from "../../src/ops/registry.js";
 
@@ -108,20 +107,8 @@ test("nll_loss forward/backward: reductions, weights, ignore_index, 1-d input", 
  * and their backwards only appear in such graphs.
  */
 function checkGraph(name: string, op: OpOverload, args: unknown[]): void {
-  const g = new Graph();
-  const real: T[] = [];
-  const fakeArgs = args.map((a, i) => {
-    if (!(a instanceof Tensor)) return a;
-    const p = g.placeholder(`arg${i}`);
-    p.meta.val = Tensor.fake(a.shape, a.dtype, a.device, a.strides);
-    real.push(a);
-    return p;
-  });
-  const n = g.callFunction(op, fakeArgs as never[]);
-  n.meta.val = op(...args.map((a) => (a instanceof Tensor ? Tensor.fake(a.shape, a.dtype, a.device, a.strides) : a)));
-  g.output([n]);
   counters.clear();
-  const result = compileFxInner(new GraphModule({}, g), real, { kind: "inference", numParams: 0, paramNames: [], params: [], mutatedInputIndices: [] })(real) as T[];
+  const result = compileOneOp(op, args);
   assert.equal(counters.inductor.codegen_fallback ?? 0, 0, `${name}: graph fell back to eager fx`);
   assert.equal(counters.inductor.fallback ?? 0, 0, `${name}: an op fell back to its eager kernel`);
   same(name, result[0]!, op(...args) as T, 0);
