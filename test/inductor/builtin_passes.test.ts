@@ -12,16 +12,10 @@ import { cse } from "../../src/inductor/fx_passes/cse.js";
 import { dce } from "../../src/inductor/fx_passes/dce.js";
 import { removeNoops } from "../../src/inductor/fx_passes/noop_removal.js";
 import { cpu } from "../../src/ops/cpu.js";
+import { assertClose } from "./assert_close.js";
 
 const { aten } = coil;
 type T = coil.Tensor;
-
-function assertClose(a: T, b: T, atol = 1e-5, rtol = 1.3e-6): void {
-  assert.deepEqual(a.shape, b.shape);
-  assert.equal(a.dtype, b.dtype);
-  const x = Array.from(a.toArray() as ArrayLike<number>), y = Array.from(b.toArray() as ArrayLike<number>);
-  x.forEach((v, i) => assert.ok(Math.abs(v - y[i]!) <= atol + rtol * Math.abs(y[i]!), `element ${i}: ${v} vs ${y[i]}`));
-}
 
 const targets = (g: Graph): string[] => [...g.nodes].filter((n) => n.op === "call_function").map((n) => String(n.target));
 

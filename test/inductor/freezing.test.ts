@@ -12,16 +12,10 @@ import { Graph, GraphModule, type Node } from "../../src/fx/index.js";
 import { freeze, isFrozen, dropFrozenArgs } from "../../src/inductor/freezing/freezing.js";
 import { constantFold } from "../../src/inductor/freezing/constant_folding.js";
 import { cpu } from "../../src/ops/cpu.js";
+import { assertClose } from "./assert_close.js";
 
 const { aten, nn } = coil;
 type T = coil.Tensor;
-
-function assertClose(a: T, b: T, atol = 1e-5, rtol = 1.3e-6): void {
-  assert.deepEqual(a.shape, b.shape);
-  assert.equal(a.dtype, b.dtype);
-  const x = Array.from(a.toArray() as ArrayLike<number>), y = Array.from(b.toArray() as ArrayLike<number>);
-  x.forEach((v, i) => assert.ok(Math.abs(v - y[i]!) <= atol + rtol * Math.abs(y[i]!), `element ${i}: ${v} vs ${y[i]}`));
-}
 
 /** Compile mod under noGrad with `patch`, returning the output and the post-grad graph (printed + nodes). */
 function compileFrozen(mod: coil.nn.Module | ((...a: T[]) => T), args: T[], patch: Record<string, unknown> = {}): { out: T; graph: string; nodes: Node[] } {
