@@ -44,6 +44,9 @@ export const OPS = {
   // SIMD (0xfd prefix)
   "v128.load": simd(0x00, "mem", 4), "v128.load32_splat": simd(0x09, "mem", 2), "v128.load64_splat": simd(0x0a, "mem", 3),
   "v128.store": simd(0x0b, "mem", 4), "i8x16.swizzle": simd(0x0e),
+  "v128.load16x4_u": simd(0x04, "mem", 3), "v128.load16_splat": simd(0x08, "mem", 1),
+  "v128.load16_lane": simd(0x55, "memlane", 1), "v128.store16_lane": simd(0x59, "memlane", 1), "v128.store64_lane": simd(0x5b, "memlane", 3),
+  "i16x8.narrow_i32x4_u": simd(0x86), "i32x4.extend_low_i16x8_u": simd(0xa9),
   "i8x16.splat": simd(0x0f), "i16x8.splat": simd(0x10), "i32x4.splat": simd(0x11), "i64x2.splat": simd(0x12), "f32x4.splat": simd(0x13), "f64x2.splat": simd(0x14),
   "i32x4.extract_lane": simd(0x1b, "lane"), "i32x4.replace_lane": simd(0x1c, "lane"),
   "f32x4.extract_lane": simd(0x1f, "lane"), "f32x4.replace_lane": simd(0x20, "lane"),
