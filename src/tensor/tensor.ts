@@ -19,6 +19,10 @@ export function checkDevice(d: unknown): Device {
 /** A flat buffer plus a version counter shared by every view of it. data === null: a fake tensor. */
 export class Storage {
   version = 0;
+  /** Set by dispose(): the data is gone and every use of a tensor over this storage throws. */
+  disposed = false;
+  /** Frees memory held outside the JS heap (a Wasm memory block), set by the allocator that made it. */
+  release: (() => void) | null = null;
   constructor(
     public data: NumericArray | null,
     public readonly dtype: DType,
@@ -31,6 +35,15 @@ export class Storage {
   }
   static fake(n: number, dtype: DType, device: Device = "cpu"): Storage {
     return new Storage(null, dtype, device, n);
+  }
+  /** Release the data now (a Wasm block goes back to its allocator); later uses throw. Idempotent; no-op for fakes. */
+  dispose(): void {
+    if (this.disposed || this.data === null) return;
+    this.disposed = true;
+    const release = this.release;
+    this.release = null;
+    this.data = new this.dtype.arrayCtor(0);
+    release?.();
   }
 }
 
@@ -92,9 +105,18 @@ export class Tensor {
   isContiguous(): boolean { return isContiguous(this.shape, this.strides); }
   elementSize(): number { return this.dtype.itemsize; }
 
-  /** Raw typed array (throws for fake tensors, naming the op that needed data). */
+  /**
+   * Free this tensor's storage now instead of when it is garbage collected: a block in Wasm memory returns
+   * to the allocator at once (JS-backed storage just drops its array). Every view of the same storage is
+   * disposed with it; using any of them afterwards throws. Idempotent, and a no-op for fake tensors.
+   */
+  dispose(): void { this.storage.dispose(); }
+  get isDisposed(): boolean { return this.storage.disposed; }
+
+  /** Raw typed array (throws for fake and disposed tensors, naming the op that needed data). */
   data(op = "data access"): NumericArray {
     const d = this.storage.data;
+    if (this.storage.disposed) throw new Error(`${op}: the tensor (shape ${JSON.stringify(this.shape)}, dtype ${this.dtype.name}) was disposed (tensor.dispose()); it cannot be used any more`);
     if (d === null) throw new TypeError(`${op}: cannot access the data of a fake tensor (shape ${JSON.stringify(this.shape)}, dtype ${this.dtype.name}); this happens when data-dependent code runs while coil traces a function`);
     return d;
   }
