@@ -39,15 +39,20 @@ function decode(b64: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
-/** Free the wasm block of a tensor this runtime allocated (its storage must not be used afterwards). */
+/** Free the wasm block of a tensor this runtime allocated (`t.dispose()`: later uses of it throw). */
 export function disposeWasmTensor(t: Tensor): boolean {
-  const p = blockOf.get(t.storage);
-  if (p === undefined) return false;
-  blockOf.delete(t.storage);
-  registry.unregister(t.storage);
-  wasmMemory().free(p);
-  t.storage.data = new Float32Array(0);
+  if (!blockOf.has(t.storage)) return false;
+  t.storage.dispose();
   return true;
+}
+
+/** A storage's release hook (Storage.dispose): its block goes back to the allocator now. */
+function releaseBlock(storage: Storage): void {
+  const p = blockOf.get(storage);
+  if (p === undefined) return;
+  blockOf.delete(storage);
+  registry.unregister(storage);
+  wasmMemory().free(p);
 }
 
 /** Whether a typed array is a view of the shared wasm memory. */
@@ -176,6 +181,7 @@ export class CpuWasmRuntime extends CpuJsRuntime {
     const ptr = mem.malloc(Math.max(n, 1) * 4);
     const storage = new Storage(new Float32Array(mem.memory.buffer, ptr, n), float32, "cpu", n);
     blockOf.set(storage, ptr);
+    storage.release = () => releaseBlock(storage);
     const st = this.cur;
     if (st) st.allocs.push(storage); else this.keep(storage);
     return new Tensor(storage, size.slice(), stride.slice(), 0);
