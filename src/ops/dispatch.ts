@@ -7,6 +7,7 @@ import { Tensor, Storage } from "../tensor/tensor.js";
 import { contiguousStrides, numel } from "../tensor/shape.js";
 import { bindArgs } from "./schema.js";
 import type { Args, OpOverload, TensorMeta, KernelResult } from "./registry.js";
+import { tryAccelerate } from "./eager_accel.js";
 
 /** A dispatch mode sees every op below autograd (PyTorch's TorchDispatchMode). */
 export interface DispatchMode {
@@ -100,18 +101,22 @@ export function opError(op: OpOverload, args: Args, err: unknown): Error {
   return wrapped;
 }
 
-/** Backend: fake tensors go through the meta rule, real ones through the eager kernel. */
+/**
+ * Backend: fake tensors go through the meta rule, real ones through the eager accelerator (installed by
+ * src/inductor/eager: compiled Wasm kernels; it may decline) or else the eager kernel.
+ */
 function backend(op: OpOverload, args: Args): KernelResult {
   const tensors = collectTensors(args);
   const anyFake = tensors.some((t) => t.isFake);
   try {
+    for (const t of tensors) if (t.storage.disposed) throw new Error(`a tensor argument (shape [${t.shape.join(", ")}], dtype ${t.dtype.name}) was disposed (tensor.dispose()); it cannot be used any more`);
     if (tensors.length > 1) {
       const dev = tensors[0]!.device;
       for (const t of tensors) if (t.device !== dev) throw new TypeError(`expected all tensors to be on the same device, but found ${dev} and ${t.device}`);
     }
     if (op.isInplace) checkNoInternalOverlap(op, args);
     if (anyFake) return fakeFromMeta(op, args);
-    const out = op.def.kernel(args);
+    const out = tryAccelerate(op, args) ?? op.def.kernel(args);
     if (op.isInplace) {
       for (const a of op.schema.args) if (a.mutable && args[a.name] instanceof Tensor) (args[a.name] as Tensor).storage.version++;
     }
