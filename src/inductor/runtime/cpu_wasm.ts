@@ -1,16 +1,17 @@
 // inductor/runtime/cpu_wasm: loads "cpu-wasm/1" artifacts: the JavaScript wrapper module of the JS backend,
-// whose kernels are either Wasm modules (source: header line, base64 bytes, listing) or JS functions. Float32
-// buffers the wrapper allocates live in the shared Wasm memory (src/wasm/memory.ts); float32 inputs that do
-// not are copied in once per call (and copied back if a kernel writes them). After each call, blocks not
+// whose kernels are either Wasm modules (source: header line, base64 bytes, listing) or JS functions. Float32,
+// bfloat16 and float16 buffers the wrapper allocates live in the shared Wasm memory (src/wasm/memory.ts);
+// such inputs that do not are copied in once per call (and copied back if a kernel writes them). After each call, blocks not
 // reachable from the outputs are freed at once; outputs keep theirs until their storage dies
 // (FinalizationRegistry) or `disposeWasmTensor`. Wasm kernels run on the thread pool, their first outer
 // dimension split into tasks, or on the calling thread when small. In: a CompiledArtifact. Out: call(args).
 
 import { Storage, Tensor } from "../../tensor/tensor.js";
-import { float32, type DTypeName, type NumericArray } from "../../tensor/dtype.js";
+import { dtypes, type DType, type DTypeName, type NumericArray } from "../../tensor/dtype.js";
 import { numel } from "../../tensor/shape.js";
 import { wasmMemory } from "../../wasm/memory.js";
 import { threadPool, type KernelModule, type ThreadPool } from "../../wasm/threads.js";
+import { compileAsync, moduleSync } from "../../wasm/module_cache.js";
 import type { CompiledArtifact } from "../codegen/artifact.js";
 import { CpuJsRuntime, wrapperFactory } from "./cpu_js.js";
 import { hashString } from "./hash.js";
@@ -21,10 +22,16 @@ const TAG = "// wasm kernel ";
 /** Work (elements) below which a kernel runs on the calling thread only. */
 export const PARALLEL_MIN_WORK = 1 << 15;
 
-export const wasmRuntimeStats = { modulesCompiled: 0, copiedIn: 0, freedAfterCall: 0, finalized: 0 };
+export const wasmRuntimeStats = { modulesCompiled: 0, asyncCompiles: 0, syncCompiles: 0, copiedIn: 0, freedAfterCall: 0, finalized: 0 };
 
 interface Header { dim0: number; rowWork: number; align: number; nparams: number; outs: number; scratchRow: number; shared: boolean }
 type Kernel = (...arrays: NumericArray[]) => void;
+
+/** Dtypes whose buffers live in Wasm memory (the Wasm kernels read and write them; others are JS-only). */
+const WASM_DTYPES: ReadonlySet<DTypeName> = new Set(["float32", "bfloat16", "float16"]);
+/** A typed array of dtype d over n elements of the Wasm memory at byte address ptr. */
+const wasmView = (d: DType, ptr: number, n: number): NumericArray =>
+  new (d.arrayCtor as unknown as new (b: ArrayBufferLike, o: number, n: number) => NumericArray)(wasmMemory().memory.buffer, ptr, n);
 
 /** Pointer of every block this runtime allocated, by its storage. */
 const blockOf = new WeakMap<Storage, number>();
@@ -68,17 +75,17 @@ function isWasmBuffer(b: ArrayBufferLike): boolean {
   return seenBuffers.has(b);
 }
 
-/** A float32 tensor with its data in wasm memory (copied), e.g. for benchmarks and tests. */
+/** A float32/bfloat16/float16 tensor with its data in wasm memory (copied), e.g. for benchmarks and tests. */
 export function toWasmTensor(t: Tensor): Tensor {
   const c = t.contiguous();
   const strides = c.strides.slice();
-  const out = new CpuWasmRuntime({}).empty(c.shape, strides, "float32"); // outside a call: kept until collected
+  const out = new CpuWasmRuntime({}).empty(c.shape, strides, c.dtype.name); // outside a call: kept until collected
   const src = c.data() as Float32Array;
   (out.data() as Float32Array).set(src.subarray(c.offset, c.offset + c.numel()));
   return out;
 }
 
-interface CallState { allocs: Storage[]; temps: Map<string, { view: Float32Array; ptr: number; t: Tensor }>; tempOf: Map<Float32Array, Tensor> }
+interface CallState { allocs: Storage[]; temps: Map<string, { view: NumericArray; ptr: number; t: Tensor }>; tempOf: Map<NumericArray, Tensor> }
 
 /** The helpers a generated cpu-wasm module sees as `rt`. */
 export class CpuWasmRuntime extends CpuJsRuntime {
@@ -116,6 +123,10 @@ export class CpuWasmRuntime extends CpuJsRuntime {
     }
     const mem = wasmMemory();
     if (header.shared !== mem.shared) throw new Error(`runtime: kernel ${name} was generated for ${header.shared ? "shared" : "unshared"} memory`);
+    // compiled once per source hash and process, asynchronously from here on (a call before it finished
+    // compiles synchronously: Node only); every pool and worker shares the compiled module
+    const mkey = `kernel-${key}`;
+    compileAsync(bytes, mkey, wasmRuntimeStats);
     let argBlock = 0, scratch = 0, scratchThreads = 0;
     const self = this;
     const k = (...arrays: NumericArray[]) => {
@@ -123,7 +134,7 @@ export class CpuWasmRuntime extends CpuJsRuntime {
       let mods = modulesByPool.get(pool);
       if (!mods) modulesByPool.set(pool, (mods = new Map()));
       let km = mods.get(key);
-      if (!km) { km = pool.load(bytes!); mods.set(key, km); wasmRuntimeStats.modulesCompiled++; }
+      if (!km) { km = pool.load(moduleSync(bytes!, mkey, wasmRuntimeStats, name)); mods.set(key, km); wasmRuntimeStats.modulesCompiled++; }
       if (!argBlock) argBlock = mem.malloc(4 * (header.nparams + 2));
       if (header.scratchRow && scratchThreads < pool.threads) {
         if (scratch) mem.free(scratch);
@@ -165,7 +176,7 @@ export class CpuWasmRuntime extends CpuJsRuntime {
     const st = this.cur;
     if (!st || st.tempOf.size === 0) return;
     for (let i = arrays.length - outs; i < arrays.length; i++) {
-      const t = st.tempOf.get(arrays[i] as Float32Array);
+      const t = st.tempOf.get(arrays[i]!);
       if (!t) continue;
       const dst = t.data("compiled kernel") as Float32Array;
       if (t.offset >= dst.length) continue; // an empty view past its storage's end: nothing to copy
@@ -174,12 +185,12 @@ export class CpuWasmRuntime extends CpuJsRuntime {
   }
 
   override empty(size: readonly number[], stride: readonly number[], dtype: DTypeName): Tensor {
-    if (dtype !== "float32" || !wasmMemory().shared) return super.empty(size, stride, dtype);
+    if (!WASM_DTYPES.has(dtype) || !wasmMemory().shared) return super.empty(size, stride, dtype);
     let n = 0;
     if (numel(size) > 0) n = size.reduce((acc, s, i) => acc + (s - 1) * stride[i]!, 0) + 1;
-    const mem = wasmMemory();
-    const ptr = mem.malloc(Math.max(n, 1) * 4);
-    const storage = new Storage(new Float32Array(mem.memory.buffer, ptr, n), float32, "cpu", n);
+    const mem = wasmMemory(), d = dtypes[dtype];
+    const ptr = mem.malloc(Math.max(n, 1) * d.itemsize);
+    const storage = new Storage(wasmView(d, ptr, n), d, "cpu", n);
     blockOf.set(storage, ptr);
     storage.release = () => releaseBlock(storage);
     const st = this.cur;
@@ -195,15 +206,15 @@ export class CpuWasmRuntime extends CpuJsRuntime {
 
   override ptr(t: Tensor): NumericArray {
     const a = t.data("compiled kernel");
-    if (t.dtype !== float32 || !wasmMemory().shared || inWasm(a)) return t.offset === 0 ? a : (a.subarray(t.offset) as NumericArray);
+    if (!WASM_DTYPES.has(t.dtype.name) || !wasmMemory().shared || inWasm(a)) return t.offset === 0 ? a : (a.subarray(t.offset) as NumericArray);
     const st = this.cur!;
     for (const v of st.temps.values()) if (v.t.storage === t.storage && v.t.offset === t.offset) return v.view;
     const mem = wasmMemory();
     // an empty view may sit past the end of its storage (select on an empty tensor: offset 1 of 0 elements)
     const n = Math.max(0, a.length - t.offset);
-    const p = mem.malloc(Math.max(n, 1) * 4);
-    const view = new Float32Array(mem.memory.buffer, p, n);
-    view.set((a as Float32Array).subarray(t.offset));
+    const p = mem.malloc(Math.max(n, 1) * t.dtype.itemsize);
+    const view = wasmView(t.dtype, p, n);
+    (view as Float32Array).set((a as Float32Array).subarray(t.offset));
     st.temps.set(`${st.temps.size}`, { view, ptr: p, t });
     st.tempOf.set(view, t);
     wasmRuntimeStats.copiedIn++;
@@ -228,7 +239,7 @@ export class CpuWasmRuntime extends CpuJsRuntime {
         const p = blockOf.get(s)!;
         blockOf.delete(s);
         mem.free(p);
-        s.data = new Float32Array(0);
+        s.data = new s.dtype.arrayCtor(0);
         wasmRuntimeStats.freedAfterCall++;
       }
       for (const v of st.temps.values()) mem.free(v.ptr);
