@@ -1,7 +1,9 @@
 // The WebAssembly codegen (config.cpuBackend = "wasm"): the fusion-table programs equal eager within the
 // Wasm math's tolerance with no more kernels than the JS backend, every float32 kernel is a Wasm kernel,
 // 1 and 2 threads give bitwise equal results, memory stays bounded over 200 calls, and kernels that need
-// another dtype (float64, bfloat16) or an op without a vector form fall back to JS kernels per kernel.
+// another dtype (float64, integers) or an op without a vector form fall back to JS kernels per kernel.
+// bfloat16/float16 kernels are wasm kernels (float32 compute, conversions in registers): bit for bit the
+// JS codegen's results where the compute is the same, within one 16-bit ulp for the math functions.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import * as coil from "../../src/index.js";
@@ -168,8 +170,8 @@ test("intermediates are freed after each call; memory stays bounded over 200 cal
   close(y!, coil.noGrad(() => x.softmax(-1).matmul(w).tanh().sum(0)), 1e-4);
 });
 
-test("float64 and bfloat16 programs fall back to JS kernels per kernel and equal eager", () => {
-  for (const dtype of ["float64", "bfloat16"] as const) {
+test("float64 programs fall back to JS kernels per kernel and equal eager", () => {
+  for (const dtype of ["float64"] as const) {
     const x = coil.randn([16, 20]).to(dtype);
     const fn = (x: T) => x.exp().softmax(-1).add(1);
     const w = compiled("wasm", fn, [x]);
@@ -178,7 +180,7 @@ test("float64 and bfloat16 programs fall back to JS kernels per kernel and equal
     assert.ok(m.jsKernels >= 1);
     // the fallback kernels are the JS backend's: bit for bit its result, and eager's within bfloat16 rounding
     assert.deepEqual((w.result as T).toArray(), (compiled("js", fn, [x]).result as T).toArray());
-    close((w.result as T).to("float64"), coil.noGrad(() => fn(x)).to("float64"), dtype === "float64" ? 1e-12 : 2e-2);
+    close((w.result as T).to("float64"), coil.noGrad(() => fn(x)).to("float64"), 1e-12);
   }
 });
 
@@ -246,4 +248,176 @@ test("empty inputs, including empty strided views whose offset lies past their s
   checkMany((x: T) => [x.exp(), x.sum(1)], [c], 0);
   const d = coil.tensor([]).reshape([2, 0, 2]).select(2, 1);
   checkMany((x: T, y: T) => [x.mul(y).add(1), x.softmax(1)], [d, d], 0);
+});
+
+// ---- bfloat16 / float16 kernels: converted in registers on load and store, float32 compute ----
+
+type Half = "bfloat16" | "float16";
+const HALVES: Half[] = ["bfloat16", "float16"];
+const bitsOf = (t: T) => Array.from(t.contiguous().data() as Uint16Array);
+/** A 2-byte float tensor of shape `shape` holding the given bit patterns. */
+function halfFromBits(dtype: Half, bits: ArrayLike<number>, shape = [bits.length]): T {
+  const t = coil.zeros(shape).to(dtype);
+  (t.data() as Uint16Array).set(Array.from(bits));
+  return t;
+}
+const isNanBits = (d: Half, b: number) => (d === "bfloat16" ? (b & 0x7f80) === 0x7f80 : (b & 0x7c00) === 0x7c00) && (b & (d === "bfloat16" ? 0x7f : 0x3ff)) !== 0;
+/** Bit-for-bit equal 16-bit outputs (any NaN equals any NaN). */
+function sameBits(d: Half, a: number[], b: number[], what: string): void {
+  assert.equal(a.length, b.length);
+  for (let i = 0; i < a.length; i++) {
+    if (isNanBits(d, a[i]!) && isNanBits(d, b[i]!)) continue;
+    if (a[i] !== b[i]) assert.fail(`${what}: element ${i}: wasm 0x${a[i]!.toString(16)} js 0x${b[i]!.toString(16)}`);
+  }
+}
+/** The same program on both codegens: every kernel of the wasm one is a wasm kernel; the results. */
+function both(fn: (...a: T[]) => T, args: T[]): { w: T; j: T; meta: Meta } {
+  const w = compiled("wasm", fn, args), j = compiled("js", fn, args);
+  const meta = w.metas[0]!;
+  assert.equal(meta.jsKernels, 0, `JS fallback kernels: ${meta.kernelNames}`);
+  assert.ok(meta.wasmKernels >= 1);
+  return { w: w.result as T, j: j.result as T, meta };
+}
+/** Float32 bit patterns: a strided sweep of all 2^32, every exponent's rounding ties and neighbours, specials. */
+function f32Sweep(): Float32Array {
+  const u = new Uint32Array(1 << 17);
+  let k = 0;
+  for (let i = 0; k < 60000; i++) u[k++] = (i * 71993) >>> 0 ? Math.imul(i, 71993) >>> 0 : 0;
+  for (let e = 0; e < 256 && k + 12 <= u.length; e++) {
+    for (const m of [0, 1, 0x7fff, 0x8000, 0x8001, 0x18000, 0xfff, 0x1000, 0x1001, 0x3000, 0x7fffff, 0x7fe000]) u[k++] = ((e << 23) | m) >>> 0;
+  }
+  const specials = [0x7f800000, 0xff800000, 0x7fc00000, 0xffc00000, 0x7f800001, 0x80000000, 0, 0x477fefff, 0x477ff000, 0x477fe000, 0x33000000, 0x33000001, 0x387fc000, 0x38800000, 0x7f7fffff];
+  for (const s of specials) u[k++] = s;
+  for (let i = 0; k < u.length; i++) u[k++] = (u[i]! ^ 0x80000000) >>> 0; // the negatives
+  return new Float32Array(u.buffer);
+}
+
+test("bfloat16/float16 conversions in registers equal the JS codegen bit for bit (float32 sweep, every 16-bit pattern)", () => {
+  const x = coil.tensor(Array.from(f32Sweep()));
+  (x.data() as Float32Array).set(f32Sweep()); // keep NaN payloads and -0 exactly
+  for (const d of HALVES) {
+    // float32 -> half in the kernel (round to nearest even, overflow to Inf, subnormal halves, NaN)
+    const down = both((x) => x.to(d), [x]);
+    sameBits(d, bitsOf(down.w), bitsOf(down.j), `float32 -> ${d}`);
+    // every 16-bit pattern -> float32 (exact), and through a float32 op back to the half
+    const all = halfFromBits(d, Array.from({ length: 65536 }, (_, i) => i));
+    const up = both((h) => h.float(), [all]);
+    const uw = up.w.data() as Float32Array, uj = up.j.data() as Float32Array;
+    for (let i = 0; i < 65536; i++) assert.ok(Object.is(uw[i], uj[i]) || (Number.isNaN(uw[i]) && Number.isNaN(uj[i])), `${d} 0x${i.toString(16)} -> ${uw[i]} vs ${uj[i]}`);
+    const round = both((h) => h.float().mul(3).to(d), [all]);
+    sameBits(d, bitsOf(round.w), bitsOf(round.j), `${d} * 3 in float32`);
+  }
+});
+
+test("bfloat16/float16 pointwise arithmetic (rounded per op, as eager) equals the JS codegen bit for bit", () => {
+  for (const d of HALVES) {
+    const mk = (n: number, s: number) => coil.randn([n]).mul(s).to(d);
+    const [a, b, c] = [mk(1003, 3), mk(1003, 1), mk(1003, 100)];
+    // ties, signed zeros, infinities, NaN, and for float16 subnormals and overflow
+    const sp = d === "bfloat16" ? [0x0000, 0x8000, 0x7f80, 0xff80, 0x7fc0, 0x3f81, 0x0001, 0x8001, 0x7f7f] : [0x0000, 0x8000, 0x7c00, 0xfc00, 0x7e00, 0x0001, 0x03ff, 0x8001, 0x7bff];
+    (a.data() as Uint16Array).set(sp);
+    (b.data() as Uint16Array).set(sp.slice().reverse());
+    const progs: [string, (...t: T[]) => T][] = [
+      ["x*y+z, relu", (x, y, z) => x.mul(y).add(z).relu()],
+      ["(x-y)/z, neg, abs", (x, y, z) => x.sub(y).div(z).neg().abs()],
+      ["where, clamp, max", (x, y, z) => coil.where(x.gt(y), x.clamp(-2, 2), z).maximum(y)],
+      ["sqrt, square, reciprocal", (x, y) => x.abs().sqrt().add(y.mul(y)).reciprocal()],
+      ["float32 compute, cast back", (x, y) => x.float().mul(y.float()).add(0.1).to(d)],
+    ];
+    for (const [what, fn] of progs) {
+      const { w, j } = both(fn, [a, b, c]);
+      assert.equal(w.dtype.name, d);
+      sameBits(d, bitsOf(w), bitsOf(j), `${d} ${what}`);
+    }
+  }
+});
+
+test("bfloat16/float16 non-contiguous inputs (gathers), broadcast (splats) and a transposed output", () => {
+  for (const d of HALVES) {
+    const x = coil.randn([9, 14]).to(d).t();
+    const y = coil.randn([14, 20]).to(d).narrow(1, 3, 9);
+    const z = coil.randn([9]).to(d);
+    const { w, j } = both((x, y, z) => x.mul(2).add(y).sub(z).relu(), [x, y, z]);
+    sameBits(d, bitsOf(w), bitsOf(j), `${d} gathers`);
+    const t = both((x) => x.t().contiguous().mul(x.t()).add(1), [coil.randn([7, 13]).to(d)]);
+    sameBits(d, bitsOf(t.w), bitsOf(t.j), `${d} transposed`);
+  }
+});
+
+/** |a - b| <= ulps units of b's 16-bit precision (2^-7 relative for bfloat16, 2^-10 for float16) + abs. */
+function closeHalf(d: Half, a: T, b: T, ulps: number, abs = 0): void {
+  const x = a.float().toArray(), y = b.float().toArray();
+  const rel = d === "bfloat16" ? 2 ** -7 : 2 ** -10;
+  for (let i = 0; i < x.length; i++) {
+    if (Number.isNaN(y[i]!) || !Number.isFinite(y[i]!)) { assert.ok(Object.is(x[i], y[i]) || (Number.isNaN(x[i]!) && Number.isNaN(y[i]!)), `${i}: ${x[i]} vs ${y[i]}`); continue; }
+    const tol = ulps * rel * Math.abs(y[i]!) + abs;
+    assert.ok(Math.abs(x[i]! - y[i]!) <= tol, `${d} element ${i}: ${x[i]} vs ${y[i]} (tol ${tol})`);
+  }
+}
+
+test("bfloat16/float16 transcendental chains run as wasm kernels, within one 16-bit ulp of the JS codegen", () => {
+  for (const d of HALVES) {
+    const x = coil.randn([4099]).mul(3).to(d);
+    for (const fn of [(x: T) => x.cos().cos().cos(), (x: T) => x.exp().tanh(), (x: T) => F.gelu(x).sigmoid(), (x: T) => x.sin().mul(x.exp())]) {
+      const { w, j, meta } = both(fn, [x]);
+      assert.equal(meta.kernels, 1);
+      closeHalf(d, w, j, 1, 1e-6);
+    }
+  }
+});
+
+test("bfloat16/float16 reductions accumulate in float32: sum, mean, amax over rows and a non-last dim", () => {
+  for (const d of HALVES) {
+    const x = coil.randn([37, 130]).to(d);
+    const y = coil.randn([7, 10, 13]).to(d);
+    const cases: [(x: T) => T, T, number][] = [
+      [(x) => x.sum(-1), x, 2], [(x) => x.mean(-1), x, 2], [(x) => x.amax(-1), x, 0], [(x) => x.amin(1), y, 0],
+      [(x) => x.sum(0), y, 2], [(x) => x.mul(x).sum([0, 2]), y, 2],
+    ];
+    for (const [fn, a, ulps] of cases) {
+      const { w, j } = both(fn, [a]);
+      if (ulps === 0) sameBits(d, bitsOf(w), bitsOf(j), `${d} max/min`);
+      else closeHalf(d, w, j, ulps, 1e-3);
+    }
+    // NaN and Inf in a row
+    const z = coil.randn([3, 9]).to(d);
+    const zb = z.data() as Uint16Array;
+    zb[2] = d === "bfloat16" ? 0x7fc0 : 0x7e00; zb[9 + 4] = d === "bfloat16" ? 0x7f80 : 0x7c00;
+    const r = both((z) => z.amax(1).add(z.sum(1)), [z]);
+    sameBits(d, bitsOf(r.w), bitsOf(r.j), `${d} NaN/Inf rows`);
+  }
+});
+
+test("bfloat16/float16 softmax and layer_norm + gelu: one wasm kernel each, close to eager", () => {
+  for (const d of HALVES) {
+    const x = coil.randn([33, 130]).mul(4).to(d);
+    const sm = both((x) => x.softmax(-1), [x]);
+    assert.equal(sm.meta.kernels, 1);
+    closeHalf(d, sm.w, coil.noGrad(() => x.softmax(-1)), 1, 1e-7);
+    closeHalf(d, sm.w, sm.j, 1, 1e-7);
+    const lnFn = (x: T) => F.gelu(F.layerNorm(x, [66]));
+    const v = coil.randn([17, 66]).to(d);
+    const r = both(lnFn, [v]);
+    assert.equal(r.meta.kernels, 1);
+    closeHalf(d, r.w, r.j, 1, 1e-3);
+  }
+});
+
+test("bfloat16/float16 buffers live in wasm memory: outputs there, wasm-resident inputs not copied, 1 and 2 threads equal", () => {
+  for (const d of HALVES) {
+    const x = toWasmTensor(coil.randn([301, 300]).to(d));
+    assert.equal(x.dtype.name, d);
+    const before = wasmRuntimeStats.copiedIn;
+    const y = compiled("wasm", (x: T) => x.softmax(-1).add(x), [x]).result as T;
+    assert.equal(wasmRuntimeStats.copiedIn, before);
+    assert.ok((y.data() as Uint16Array).buffer instanceof SharedArrayBuffer);
+    assert.ok(y.data() instanceof Uint16Array);
+    const res: number[][] = [];
+    for (const threads of [1, 2]) {
+      resetThreadPool(threads);
+      res.push(bitsOf(compiled("wasm", (x: T) => F.gelu(x).sum(-1).add(x.amax(-1)), [x]).result as T));
+    }
+    assert.deepEqual(res[0], res[1]);
+    disposeWasmTensor(y);
+  }
 });

@@ -5,6 +5,8 @@
 // over f32x4 vectors with a scalar tail (one lane, splat); other loops are scalar. Reductions (sum, prod,
 // max, min) keep two vector accumulators (the loop is unrolled twice) and combine them horizontally after
 // the loop. Row arrays (softmax's exps) live in a per-thread scratch row, each in its own slot of it.
+// Buffers are float32, bfloat16 or float16 (the 2-byte ones converted to float32 lanes on load and back on
+// store, ops_handler.ts / half.ts); any other dtype makes the kernel a JS kernel.
 // In: a FusedGroup and the storage plan. Out: GeneratedKernel whose source is the header line, the module
 // bytes (base64) and the listing.
 
@@ -15,7 +17,7 @@ import { ModuleBuilder, type FunctionBuilder } from "../../../wasm/emitter.js";
 import { MathScope } from "../../../wasm/math.js";
 import { MAX_PAGES } from "../../../wasm/memory.js";
 import type { GeneratedKernel } from "../device.js";
-import { WasmOpsHandler, WasmUnsupported, type Code, type WValue } from "./ops_handler.js";
+import { WasmOpsHandler, WasmUnsupported, type Code, type Elem, type WValue } from "./ops_handler.js";
 
 export const WASM_KERNEL_TAG = "// wasm kernel ";
 
@@ -106,20 +108,25 @@ export function generateWasmKernel(g: FusedGroup, stored: ReadonlySet<string>, b
   rowNames.forEach((name, k) => rowBase.set(name, k === 0 ? scratch : f.local("i32", `scratch${k}`)));
   const flatR = flatIndex("r", g.inner);
 
-  const params = new Map<string, { local: number; pname: string }>();
+  // buffers are float32, or bfloat16/float16 converted in registers on load and store
+  const params = new Map<string, { local: number; pname: string; elem: Elem }>();
   let nin = 0, nout = 0;
-  const ptrLocal = (name: string): number => {
+  const param = (name: string) => {
     let p = params.get(name);
     if (!p) {
       const d = bufferOf(name).getDtype();
-      if (d.name !== "float32") throw new WasmUnsupported(`buffer ${name} of dtype ${d.name}`);
+      if (d.name !== "float32" && d.name !== "bfloat16" && d.name !== "float16") throw new WasmUnsupported(`buffer ${name} of dtype ${d.name}`);
       const pname = written.has(name) ? `out_ptr${nout++}` : `in_ptr${nin++}`;
-      p = { local: f.local("i32", pname), pname };
+      p = { local: f.local("i32", pname), pname, elem: d.name };
       params.set(name, p);
     }
-    return p.local;
+    return p;
   };
-  const h = new WasmOpsHandler(f, s, (name) => (rowBase.has(name) ? { base: rowBase.get(name)!, at: flatR, level: 1 } : { base: ptrLocal(name) }),
+  const h = new WasmOpsHandler(f, s, (name) => {
+    if (rowBase.has(name)) return { base: rowBase.get(name)!, at: flatR, level: 1 };
+    const p = param(name);
+    return { base: p.local, elem: p.elem };
+  },
     (v) => (reduction ? (v.startsWith("r") ? 1 : 0) : 1));
   g.outer.forEach((_, i) => h.varLocal.set(`x${i}`, xs[i]!));
   g.inner.forEach((_, i) => h.varLocal.set(`r${i}`, rs[i]!));
@@ -130,8 +137,8 @@ export function generateWasmKernel(g: FusedGroup, stored: ReadonlySet<string>, b
     const d = n.node.getDtype();
     const value = h.toDtype(v, d) as WValue;
     if (stored.has(n.name)) {
-      if (d.name !== "float32") throw new WasmUnsupported(`stored buffer ${n.name} of dtype ${d.name}`);
-      h.store(ptrLocal(n.name), g.accessOf(n).write, value);
+      const p = param(n.name);
+      h.store(p.local, g.accessOf(n).write, value, p.elem);
     }
     const row = rowBase.get(n.name);
     if (row !== undefined) h.store(row, flatR, value);
