@@ -28,7 +28,7 @@ export interface Conv2dOptions {
 const modules = new WeakMap<ThreadPool, KernelModule>();
 
 // im2col(src, dst, C, H, W, KH, KW, sh, sw, ph, pw, dh, dw, OH, OW): dst[(c*KH*KW + ki*KW + kj), oy*OW + ox]
-function buildIm2col(shared: boolean): ModuleBuilder {
+export function buildIm2col(shared: boolean): ModuleBuilder {
   const m = new ModuleBuilder({ shared, maxPages: MAX_PAGES }, "coil_im2col");
   const names = ["src", "dst", "C", "H", "W", "KH", "KW", "sh", "sw", "ph", "pw", "dh", "dw", "OH", "OW"];
   const f = m.func("im2col", names.map(() => "i32" as const), [], { export: true, paramNames: names });
