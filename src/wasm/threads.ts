@@ -1,75 +1,114 @@
 // wasm/threads: a pool of workers over the one shared WebAssembly.Memory. Each worker instantiates the same kernel
-// modules; a parallel call runs `fn(task, argsPtr, threadId)` for task = 0..n-1, handed out through an atomic
-// counter to the workers and the calling thread, which blocks (Atomics.wait) until all are done, so the API is
-// synchronous. In: kernel module bytes, export names, task counts. Out: finished tasks (or a thrown worker error).
-// One thread (no workers) when shared memory is unavailable. Workers are unref'd: they never keep a process alive.
+// modules (compiled once, sent by postMessage); a parallel call runs `fn(task, argsPtr, threadId)` for task =
+// 0..n-1, handed out through an atomic counter to the workers and the calling thread, which then waits until all
+// are done (Atomics.wait, or a spin on Atomics.load where it may not block: a browser main thread), so the API is
+// synchronous. In: compiled modules or bytes, export names, task counts. Out: finished tasks (or a thrown worker
+// error). One thread (no workers) without shared memory. Workers never keep a Node process alive.
 
 import { readEnv } from "../utils/logging.js";
 import { getWasmHost, type WorkerHandle } from "./host.js";
 import { wasmMemory, type WasmMemory } from "./memory.js";
+import { moduleSync } from "./module_cache.js";
 
 // control block slots (Int32Array over a SharedArrayBuffer)
-const SEQ = 0, CMD = 1, DONE = 2, NEXT = 3, NTASKS = 4, MOD = 5, FUNC = 6, ARGS = 7, ERR = 8, LPTR = 9, LLEN = 10, READY = 11;
+const SEQ = 0, CMD = 1, DONE = 2, NEXT = 3, NTASKS = 4, MOD = 5, FUNC = 6, ARGS = 7, ERR = 8, NMODS = 9, READY = 11;
 const MSG = 16; // error message bytes start at int index 16 (byte 64), 448 bytes
+const STATE = 128; // STATE + tid: how many modules worker tid had instantiated when it last entered its loop
 const CMD_LOAD = 1, CMD_RUN = 2, CMD_EXIT = 3;
-const CTRL_INTS = 128;
+const MAX_WORKERS = 256;
+const CTRL_INTS = STATE + MAX_WORKERS;
 
-/** The worker body. Plain JS with no imports: it is shipped as source text to worker_threads / Web Workers. */
-const workerMain = `(data) => {
+/**
+ * The worker body, shared by every host: plain JS with no imports, shipped as source text. A host calls it once
+ * as `(data, onMessage)`: data holds the shared memory, the control block and the thread id; onMessage(h)
+ * registers h for the host's later messages, which carry compiled modules ({ id, module }). A worker waits in
+ * its Atomics loop; CMD_LOAD sends it back to its event loop to receive the modules (NMODS says how many exist),
+ * after which it acknowledges (DONE) and re-enters the loop. It counts READY the first time it enters.
+ */
+export const workerMain = `(data, onMessage) => {
   const { memory, ctrl, tid } = data;
   const c = new Int32Array(ctrl);
   const fns = [];
-  let seq = 0;
-  Atomics.add(c, ${READY}, 1);
-  Atomics.notify(c, ${READY});
-  for (;;) {
-    let s = Atomics.load(c, ${SEQ});
-    for (let k = 0; k < 20000 && s === seq; k++) s = Atomics.load(c, ${SEQ});
-    while (s === seq) { Atomics.wait(c, ${SEQ}, seq); s = Atomics.load(c, ${SEQ}); }
-    seq = s;
-    const cmd = c[${CMD}];
-    if (cmd === ${CMD_EXIT}) { Atomics.add(c, ${DONE}, 1); Atomics.notify(c, ${DONE}); return; }
-    try {
+  let seq = 0, loaded = 0, started = false;
+  const fail = (e) => {
+    if (Atomics.compareExchange(c, ${ERR}, 0, 1) === 0) {
+      const msg = new TextEncoder().encode(String(e && e.message || e)).slice(0, 440);
+      new Uint8Array(ctrl, ${MSG * 4}, msg.length).set(msg);
+      c[${MSG - 1}] = msg.length;
+    }
+  };
+  const ack = () => { Atomics.add(c, ${DONE}, 1); Atomics.notify(c, ${DONE}); };
+  const loop = () => {
+    for (;;) {
+      let s = Atomics.load(c, ${SEQ});
+      for (let k = 0; k < 20000 && s === seq; k++) s = Atomics.load(c, ${SEQ});
+      while (s === seq) { Atomics.wait(c, ${SEQ}, seq); s = Atomics.load(c, ${SEQ}); }
+      seq = s;
+      const cmd = c[${CMD}];
+      if (cmd === ${CMD_EXIT}) { ack(); return; }
       if (cmd === ${CMD_LOAD}) {
-        const bytes = new Uint8Array(memory.buffer, c[${LPTR}], c[${LLEN}]).slice();
-        const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
-        fns[c[${MOD}]] = Object.values(inst.exports);
-      } else if (cmd === ${CMD_RUN}) {
+        if (loaded < Atomics.load(c, ${NMODS})) return; // to the event loop: the modules arrive as messages
+        Atomics.store(c, ${STATE} + tid, loaded);
+        ack();
+        continue;
+      }
+      try {
         const fn = fns[c[${MOD}]][c[${FUNC}]];
         const n = c[${NTASKS}], a = c[${ARGS}];
         for (;;) { const t = Atomics.add(c, ${NEXT}, 1); if (t >= n) break; fn(t, a, tid); }
+      } catch (e) {
+        fail(e);
       }
-    } catch (e) {
-      if (Atomics.compareExchange(c, ${ERR}, 0, 1) === 0) {
-        const msg = new TextEncoder().encode(String(e && e.message || e)).slice(0, 440);
-        new Uint8Array(ctrl, ${MSG * 4}, msg.length).set(msg);
-        c[${MSG - 1}] = msg.length;
-      }
+      ack();
     }
-    Atomics.add(c, ${DONE}, 1);
-    Atomics.notify(c, ${DONE});
-  }
+  };
+  const enter = () => {
+    if (loaded < Atomics.load(c, ${NMODS})) return; // more modules on their way
+    Atomics.store(c, ${STATE} + tid, loaded);
+    if (!started) { started = true; seq = Atomics.load(c, ${SEQ}); Atomics.add(c, ${READY}, 1); Atomics.notify(c, ${READY}); }
+    else ack();
+    loop();
+  };
+  onMessage((msg) => {
+    try {
+      fns[msg.id] = Object.values(new WebAssembly.Instance(msg.module, { env: { memory } }).exports);
+    } catch (e) {
+      fail(e);
+    }
+    loaded++;
+    enter();
+  });
+  enter();
 }`;
 
 /** A kernel module instantiated on every thread of a pool. */
 export interface KernelModule {
   readonly id: number;
+  readonly module: WebAssembly.Module;
   readonly instance: WebAssembly.Instance;
   readonly exportNames: string[];
 }
 
 export class ThreadPool {
+  /** Threads that take tasks once the workers have started (the calling thread included). */
   readonly threads: number;
   private readonly workers: WorkerHandle[] = [];
   private readonly ctrl: Int32Array;
   private readonly modules: KernelModule[] = [];
+  private readonly canBlock: boolean;
+  private started = false;
   private closed = false;
   private running = false;
 
-  /** threads counts the calling thread: threads - 1 workers are started. */
+  /**
+   * threads counts the calling thread: threads - 1 workers are started. Where workers start while the caller
+   * blocks (Node), this waits until they run; elsewhere (browsers: a Web Worker starts only once its creator
+   * returns to its event loop) the pool runs every task on the calling thread until they have (see whenReady).
+   */
   constructor(readonly mem: WasmMemory, threads: number) {
     const host = getWasmHost();
-    const want = Math.max(1, Math.floor(threads));
+    this.canBlock = host.mainCanBlock;
+    const want = Math.min(MAX_WORKERS + 1, Math.max(1, Math.floor(threads)));
     this.ctrl = new Int32Array(typeof SharedArrayBuffer !== "undefined" ? new SharedArrayBuffer(CTRL_INTS * 4) : new ArrayBuffer(CTRL_INTS * 4));
     if (want > 1 && mem.shared) {
       for (let t = 1; t < want; t++) {
@@ -77,19 +116,52 @@ export class ThreadPool {
         if (!w) break;
         this.workers.push(w);
       }
-      this.waitFor(READY, this.workers.length, 30000, "start");
+      if (host.workersStartWhileBlocked) {
+        this.waitFor(READY, this.workers.length, 30000, "start");
+        this.started = true;
+      }
     }
+    if (this.workers.length === 0) this.started = true;
     this.threads = this.workers.length + 1;
+  }
+
+  /** Whether every worker runs (and holds every loaded module); until then tasks run on the calling thread. */
+  get ready(): boolean {
+    return this.started || this.pollReady();
+  }
+
+  /** Resolves once every worker has started; rejects after timeoutMs (e.g. workers blocked by the page's CSP). */
+  async whenReady(timeoutMs = 30000): Promise<void> {
+    const t0 = Date.now();
+    while (!this.ready) {
+      if (this.closed) throw new Error("wasm threads: pool is closed");
+      if (Date.now() - t0 > timeoutMs) {
+        throw new Error(`wasm threads: ${this.workers.length} workers did not start within ${timeoutMs} ms ` +
+          `(${Atomics.load(this.ctrl, READY)} started); tasks keep running on the calling thread`);
+      }
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  }
+
+  /** All workers started: catch up any worker that entered its loop before the last module was loaded. */
+  private pollReady(): boolean {
+    if (this.closed || Atomics.load(this.ctrl, READY) < this.workers.length) return false;
+    const n = this.modules.length;
+    let behind = false;
+    for (let t = 1; t <= this.workers.length; t++) if (Atomics.load(this.ctrl, STATE + t) < n) behind = true;
+    this.started = true;
+    if (behind) this.syncLoads();
+    return true;
   }
 
   private waitFor(slot: number, target: number, timeoutMs: number, what: string): void {
     const c = this.ctrl;
-    const canBlock = getWasmHost().mainCanBlock;
     const t0 = Date.now();
     let v = Atomics.load(c, slot);
     for (let k = 0; k < 100000 && v < target; k++) v = Atomics.load(c, slot);
+    // A browser main thread may not Atomics.wait: it keeps spinning on Atomics.load (the workers run meanwhile).
     while (v < target) {
-      if (canBlock) Atomics.wait(c, slot, v, 50);
+      if (this.canBlock) Atomics.wait(c, slot, v, 50);
       v = Atomics.load(c, slot);
       if (v < target && Date.now() - t0 > timeoutMs) throw new Error(`wasm threads: workers did not ${what} within ${timeoutMs} ms (${v}/${target})`);
     }
@@ -110,31 +182,36 @@ export class ThreadPool {
     if (Atomics.load(this.ctrl, ERR)) {
       const len = this.ctrl[MSG - 1]!;
       const msg = new TextDecoder().decode(new Uint8Array(this.ctrl.buffer, MSG * 4, len).slice());
+      Atomics.store(this.ctrl, ERR, 0);
       throw new Error(`wasm threads: a worker failed: ${msg}`);
     }
   }
 
-  /** Compile and instantiate a module on every thread (synchronously). */
-  load(bytes: Uint8Array<ArrayBuffer>): KernelModule {
-    const module = new WebAssembly.Module(bytes);
+  /** Send the started workers back to their event loops for the posted modules; wait until all hold them. */
+  private syncLoads(): void {
+    this.broadcast(CMD_LOAD, () => {});
+    this.waitFor(DONE, this.workers.length, 60000, "load a module");
+    this.checkError();
+  }
+
+  /**
+   * Instantiate a module on every thread. Bytes are compiled through the process-wide module cache (a hit when
+   * an async compile of the same bytes finished; else a synchronous compile); workers receive the compiled
+   * module by postMessage, so nothing is compiled twice.
+   */
+  load(src: Uint8Array<ArrayBuffer> | WebAssembly.Module, what?: string): KernelModule {
+    if (this.closed) throw new Error("wasm threads: pool is closed");
+    const module = src instanceof WebAssembly.Module ? src : moduleSync(src, undefined, undefined, what);
     const instance = new WebAssembly.Instance(module, { env: { memory: this.mem.memory } });
-    const km: KernelModule = { id: this.modules.length, instance, exportNames: Object.keys(instance.exports) };
-    if (this.workers.length) {
-      const p = this.mem.malloc(bytes.length);
-      this.mem.u8.set(bytes, p);
-      try {
-        this.broadcast(CMD_LOAD, () => {
-          this.ctrl[MOD] = km.id;
-          this.ctrl[LPTR] = p;
-          this.ctrl[LLEN] = bytes.length;
-        });
-        this.waitFor(DONE, this.workers.length, 60000, "load a module");
-        this.checkError();
-      } finally {
-        this.mem.free(p);
-      }
-    }
+    const km: KernelModule = { id: this.modules.length, module, instance, exportNames: Object.keys(instance.exports) };
     this.modules.push(km);
+    if (this.workers.length) {
+      Atomics.store(this.ctrl, NMODS, this.modules.length);
+      for (const w of this.workers) w.postMessage({ id: km.id, module });
+      // Not started yet: each worker takes the posted modules before it first enters its loop (pollReady
+      // catches up the ones that entered in between).
+      if (this.started) this.syncLoads();
+    }
     return km;
   }
 
@@ -148,7 +225,8 @@ export class ThreadPool {
     if (!fn || fi < 0) throw new Error(`wasm threads: module ${km.id} has no export '${fnName}'`);
     if (this.running) throw new Error("wasm threads: nested parallel run");
     if (!Number.isSafeInteger(nTasks) || nTasks < 0) throw new RangeError(`wasm threads: task count must be a non-negative integer, got ${nTasks} (running '${fnName}')`);
-    if (this.workers.length === 0 || maxThreads <= 1 || nTasks <= 1) {
+    if (this.closed) throw new Error("wasm threads: pool is closed");
+    if (this.workers.length === 0 || maxThreads <= 1 || nTasks <= 1 || !this.ready) {
       for (let t = 0; t < nTasks; t++) fn(t, argsPtr, 0);
       return;
     }
@@ -185,11 +263,13 @@ export class ThreadPool {
   close(): void {
     if (this.closed) return;
     if (this.workers.length) {
-      this.broadcast(CMD_EXIT, () => {});
-      try {
-        this.waitFor(DONE, this.workers.length, 5000, "exit");
-      } catch {
-        /* fall through to terminate */
+      if (this.started) {
+        this.broadcast(CMD_EXIT, () => {});
+        try {
+          this.waitFor(DONE, this.workers.length, 5000, "exit");
+        } catch {
+          /* fall through to terminate */
+        }
       }
       for (const w of this.workers) w.terminate();
     }
@@ -209,6 +289,11 @@ let pool_: ThreadPool | null = null;
 /** The process-wide pool over wasmMemory() (created on first use with defaultThreads()). */
 export function threadPool(): ThreadPool {
   return (pool_ ??= new ThreadPool(wasmMemory(), defaultThreads()));
+}
+
+/** The process-wide pool if one was created (and not closed by resetThreadPool), else null. */
+export function peekThreadPool(): ThreadPool | null {
+  return pool_;
 }
 
 /** Close the process-wide pool; the next threadPool() call starts a new one with `threads` (or the default). */
