@@ -1,6 +1,7 @@
 // inductor/codegen/wasm/index: the WebAssembly backend for device "cpu" (artifact format "cpu-wasm/1"). Each
-// fused kernel is generated as a Wasm module (kernel.ts) when everything it touches is float32 and every op
-// has a vector form; otherwise (another dtype, an index value, argmax, ...) the JavaScript kernel codegen
+// fused kernel is generated as a Wasm module (kernel.ts) when every buffer it touches is float32, bfloat16 or
+// float16 (the 2-byte floats converted in registers, float32 compute) and every op has a vector form;
+// otherwise (float64, integers, bool, an index value, argmax, ...) the JavaScript kernel codegen
 // generates it (per-kernel fallback, counted in meta.jsKernels). The wrapper is the JavaScript backend's
 // (call(args), memory plan, extern calls), loaded by runtime/cpu_wasm.ts, whose rt.kernel tells the two
 // kernel kinds apart. In: nothing. Out: wasmCodegen.
