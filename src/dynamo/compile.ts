@@ -16,6 +16,8 @@ import { Tracer, GraphBreak, fakeInputs, isDataAccessError } from "./capture.js"
 import { Guards, type ParamEntry } from "./guards.js";
 import { flatten, mapTensors, sourceName, unflattenOut, isPlainObject, type OutSpec, type PathKey, type TensorLeaf, type TreeSpec } from "./pytree.js";
 import { parseParams, userFrame, describeFrame } from "./source.js";
+import { wasmFeatures } from "../wasm/features.js";
+import { wasmReady } from "../wasm/ready.js";
 
 export interface CompileOptions {
   /** A registered backend name ("inductor" (default; "eager" until the inductor stage registers it), "eager", "aot_eager", ...) or a function (gm, exampleInputs) => callable. */
@@ -44,6 +46,18 @@ export interface ModuleLike { forward(...args: any[]): any }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyFn = (...args: any[]) => any;
+
+/** What compile() returns: the callable plus `warmup`. */
+export type CompiledFn<F extends AnyFn> = F & {
+  /**
+   * Capture and compile for these example inputs without running the function (an entry whose guards they
+   * pass is reused, also on FX graph cache hits), then wait until the Wasm backend is ready: its thread pool's
+   * workers run and every kernel (and the eager GEMM/im2col module) is compiled, asynchronously. Browsers need
+   * it before the first call (their main thread cannot compile large modules synchronously); elsewhere it moves
+   * compile time out of the first call.
+   */
+  warmup(...args: Parameters<F>): Promise<void>;
+};
 
 interface GraphEntry {
   guards: Guards;
@@ -167,8 +181,8 @@ function leafNames(args: readonly unknown[], params: ReturnType<typeof parsePara
  *
  * Shapes are specialised (see CompileOptions.dynamic).
  */
-export function compile<F extends AnyFn>(fn: F, opts?: CompileOptions): F;
-export function compile<M extends ModuleLike>(mod: M, opts?: CompileOptions): (...args: Parameters<M["forward"]>) => ReturnType<M["forward"]>;
+export function compile<F extends AnyFn>(fn: F, opts?: CompileOptions): CompiledFn<F>;
+export function compile<M extends ModuleLike>(mod: M, opts?: CompileOptions): CompiledFn<(...args: Parameters<M["forward"]>) => ReturnType<M["forward"]>>;
 export function compile(fnOrModule: unknown, opts?: CompileOptions): AnyFn {
   const isModule = isModuleLike(fnOrModule);
   if (typeof fnOrModule !== "function" && !isModule) {
@@ -219,7 +233,8 @@ export function compile(fnOrModule: unknown, opts?: CompileOptions): AnyFn {
     return captureAndRun(args, params, state);
   };
 
-  const captureAndRun = (args: unknown[], params: ParamEntry[], state: string): unknown => {
+  /** Capture, compile and (unless run is false: warmup) run. */
+  const captureAndRun = (args: unknown[], params: ParamEntry[], state: string, run = true): unknown => {
     bump("frames", "total");
     const argPaths = leafNames(args, paramInfo);
     const leafList: TensorLeaf[] = [];
@@ -250,7 +265,7 @@ export function compile(fnOrModule: unknown, opts?: CompileOptions): AnyFn {
       bump("graph_break", brk.reason);
       log("graph_breaks", () => `Graph break in ${fnName}: ${brk.reason} ${describeFrame(brk.frame)}; running the whole call eagerly`);
       entries.push({ guards, kind: "eager", reason: brk.reason });
-      return runEager(args);
+      return run ? runEager(args) : undefined;
     }
 
     stage.current = prevStage;
@@ -258,7 +273,7 @@ export function compile(fnOrModule: unknown, opts?: CompileOptions): AnyFn {
     if (capture.callCount === 0) {
       // Nothing to compile (e.g. the function returns its input): run it as is, like Dynamo.
       entries.push({ guards, kind: "eager", reason: "no calls captured" });
-      return runEager(args);
+      return run ? runEager(args) : undefined;
     }
     bump("stats", "calls_captured", capture.callCount);
     bump("stats", "unique_graphs");
@@ -266,19 +281,29 @@ export function compile(fnOrModule: unknown, opts?: CompileOptions): AnyFn {
     log("graph_code", () => `TRACED GRAPH ${fnName}\n${gm.code}\n${capture.graph.toString()}`);
     const backendName = typeof options.backend === "string" ? options.backend : (options.backend.name || "<custom backend>");
     const backendFn = typeof options.backend === "string" ? lookupBackend(options.backend) : options.backend;
-    let run: CompiledGraphFn;
+    let graphFn: CompiledGraphFn;
     try {
-      run = withBackendContext({ decompositions: options.decompositions }, () => backendFn(gm, capture.exampleInputs));
+      graphFn = withBackendContext({ decompositions: options.decompositions }, () => backendFn(gm, capture.exampleInputs));
     } catch (e) {
       throw new Error(`compile: backend '${backendName}' raised ${(e as Error)?.name ?? "an error"}: ${(e as Error)?.message ?? String(e)}`, { cause: e });
     }
-    if (typeof run !== "function") throw new TypeError(`compile: backend '${backendName}' must return a callable (got ${typeof run})`);
-    const entry: GraphEntry = { guards, kind: "graph", run, placeholderLeaves: capture.placeholderLeaves, out: capture.out };
+    if (typeof graphFn !== "function") throw new TypeError(`compile: backend '${backendName}' must return a callable (got ${typeof graphFn})`);
+    const entry: GraphEntry = { guards, kind: "graph", run: graphFn, placeholderLeaves: capture.placeholderLeaves, out: capture.out };
     entries.push(entry);
-    return runEntry(entry, args, leaves);
+    return run ? runEntry(entry, args, leaves) : undefined;
+  };
+
+  const warmup = async (...args: unknown[]): Promise<void> => {
+    if (myEpoch !== epoch) { entries = []; myEpoch = epoch; warnedLimit = false; }
+    const params = mod ? moduleParams(mod) : [];
+    const state = mod ? moduleState(mod) : "";
+    const hit = entries.some((e) => e.guards.check(args, params, [], state) === null);
+    if (!hit && entries.length < dynamoConfig.cacheSizeLimit) captureAndRun(args, params, state, false);
+    if (wasmFeatures().simd) await wasmReady();
   };
 
   Object.defineProperty(compiled, "name", { value: `compiled_${fnName.replace(/\W/g, "_")}` });
+  Object.defineProperty(compiled, "warmup", { value: warmup });
   return compiled as AnyFn;
 }
 
