@@ -14,5 +14,6 @@ export * as optim from "./optim/index.js";
 export * from "./dynamo/index.js";
 export { counters } from "./utils/counters.js";
 export { setLogs, setLogSink } from "./utils/logging.js";
+export { wasmReady, type WasmReadyOptions, type WasmReadyState } from "./wasm/ready.js";
 import "./aot/register.js";
 import "./inductor/register.js";
