@@ -44,7 +44,8 @@ export const eagerWasmStats = {
   evictions: 0,
 };
 
-type Entry = { program: OneOpProgram; checked: boolean } | { failed: string };
+/** checked: the first call's outputs matched the meta rule; restride: outputs to re-wrap with the meta's strides. */
+type Entry = { program: OneOpProgram; checked: boolean; restride: boolean[] } | { failed: string };
 
 const cache = new Map<string, Entry>();
 /** Ops that compiled to non-Wasm code for two keys: not tried again. */
@@ -103,15 +104,22 @@ function isMemoryError(err: unknown): boolean {
   return err instanceof RangeError && /out of memory|could not allocate|Array buffer allocation|WebAssembly\.Memory/i.test(err.message);
 }
 
-function layoutMatches(out: readonly Tensor[], p: OneOpProgram, inputs: readonly Tensor[]): string | null {
+/**
+ * Check the first call's outputs against the meta rule: same dtype and shape, strides equal except on dims
+ * of size 1 (marked in restride: those outputs are re-wrapped with the meta's strides, same elements), no
+ * output sharing an input's storage. Returns why not, or null.
+ */
+function checkLayouts(out: readonly Tensor[], p: OneOpProgram, inputs: readonly Tensor[], restride: boolean[]): string | null {
   if (out.length !== p.outputs.length) return `${out.length} outputs, expected ${p.outputs.length}`;
   for (let i = 0; i < out.length; i++) {
     const o = out[i]!, m = p.outputs[i]!;
     if (!(o instanceof Tensor)) return `output ${i} is not a tensor`;
-    if (o.dtype.name !== m.dtype || o.shape.join() !== m.shape.join() || (o.numel() > 1 && o.strides.join() !== m.strides.join())) {
+    const stridesOk = o.numel() <= 1 || o.strides.every((s, d) => s === m.strides[d] || o.shape[d] === 1);
+    if (o.dtype.name !== m.dtype || o.shape.join() !== m.shape.join() || !stridesOk) {
       return `output ${i} is ${o.dtype.name} [${o.shape}] strides [${o.strides}], the meta rule says ${m.dtype} [${m.shape}] strides [${m.strides}]`;
     }
     if (inputs.some((t) => t.storage === o.storage)) return `output ${i} aliases an input`;
+    restride[i] = o.strides.join() !== m.strides.join();
   }
   return null;
 }
@@ -148,9 +156,12 @@ export function accelerate(op: OpOverload, args: Args): KernelResult | null {
     busy = false;
   }
   if (!e.checked) {
-    const why = layoutMatches(out, e.program, tensors);
+    const why = checkLayouts(out, e.program, tensors, e.restride);
     if (why) return disable(key, op, why);
     e.checked = true;
+  }
+  for (let i = 0; i < out.length; i++) {
+    if (e.restride[i]) out[i] = new Tensor(out[i]!.storage, out[i]!.shape, e.program.outputs[i]!.strides, out[i]!.offset);
   }
   eagerWasmStats.calls++;
   // Over the budget (dropped outputs wait for the garbage collector, and fresh Wasm pages cost ~3 ms/MB
@@ -180,7 +191,7 @@ function compileEntry(op: OpOverload, args: Args, tensors: Tensor[], key: string
   try {
     const program = compileOneOp(op, args, tensors);
     eagerWasmStats.compileMs += program.compileMs;
-    e = { program, checked: false };
+    e = { program, checked: false, restride: [] };
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     if (err instanceof Unaccelerated) {
