@@ -73,7 +73,7 @@ export const OPS = {
   "i32x4.trunc_sat_f32x4_s": simd(0xf8), "i32x4.trunc_sat_f32x4_u": simd(0xf9), "f32x4.convert_i32x4_s": simd(0xfa), "f32x4.convert_i32x4_u": simd(0xfb),
   // relaxed SIMD (needs the feature; see features.ts)
   "f32x4.relaxed_madd": simd(0x105), "f32x4.relaxed_nmadd": simd(0x106), "f32x4.relaxed_min": simd(0x10d), "f32x4.relaxed_max": simd(0x10e),
-  "i32x4.relaxed_laneselect": simd(0x10c),
+  "i32x4.relaxed_laneselect": simd(0x10b), // 0x10c is i64x2.relaxed_laneselect
   // atomics (0xfe prefix)
   "memory.atomic.notify": atomic(0x00), "memory.atomic.wait32": atomic(0x01),
   "i32.atomic.load": atomic(0x10), "i32.atomic.store": atomic(0x17), "i32.atomic.rmw.add": atomic(0x1e),
