@@ -1,8 +1,10 @@
 // inductor/config: the compiler's settings (PyTorch's torch._inductor.config in TS form): custom-pass
-// hooks, pattern matcher, freezing, dce, caching. Every value is validated on assignment; patch() scopes
-// overrides. In: user assignments and patches. Out: the current values, snapshots and cache-key parts.
+// hooks, pattern matcher, freezing, dce, caching, the CPU code generator. Every value is validated on
+// assignment; patch() scopes overrides. In: user assignments and patches, COIL_CACHE_DIR and COIL_CPU_BACKEND.
+// Out: the current values, snapshots and cache-key parts.
 
 import { readEnv } from "../utils/logging.js";
+import { wasmFeatures } from "../wasm/features.js";
 import {
   hookUuid, isGraphHook, isPartitionerHook, type GraphHook, type PartitionerHook,
 } from "./custom_graph_pass.js";
@@ -37,7 +39,11 @@ export interface ConfigValues {
   fxGraphCacheDiskMaxBytes: number;
   /** Name of a node whose failed pattern matches are explained in the log (and kept in explanations). */
   debugPatternMatcher: string | null;
-  /** Code generator for device "cpu": "js" (JavaScript kernels) or "wasm" (f32x4 WebAssembly kernels, JS per-kernel fallback). */
+  /**
+   * Code generator for device "cpu": "wasm" (f32x4 WebAssembly kernels, JS per-kernel fallback; the default
+   * where WebAssembly SIMD is available) or "js" (JavaScript kernels: the fallback, and for debugging).
+   * COIL_CPU_BACKEND=js|wasm overrides the default. "wasm" without SIMD is an error.
+   */
   cpuBackend: "js" | "wasm";
   /**
    * Inductor's _pre_fusion_custom_pass: receives the scheduler nodes (SchedulerNode / ExternSchedulerNode)
@@ -50,7 +56,11 @@ export interface ConfigValues {
 
 export type ConfigKey = keyof ConfigValues;
 
-interface KeySpec { type: string; check: (v: unknown) => boolean; default: () => unknown; affectsOutput: boolean; hook?: boolean }
+interface KeySpec {
+  type: string; check: (v: unknown) => boolean; default: () => unknown; affectsOutput: boolean; hook?: boolean;
+  /** A well-typed value this engine cannot honour: the reason (thrown as an Error), else null. */
+  unavailable?: (v: unknown) => string | null;
+}
 
 const hook = (): KeySpec => ({
   type: "null, a function (graph, ctx) => void, a CustomGraphPass, or an array of those",
@@ -67,6 +77,17 @@ const count = (d: number): KeySpec => ({
 const strOrNull = (d: () => string | null, affectsOutput: boolean): KeySpec => ({
   type: "string or null", check: (v) => v === null || typeof v === "string", default: d, affectsOutput,
 });
+
+const NO_SIMD = "but this engine's WebAssembly has no SIMD (wasmFeatures().simd is false)";
+
+/** "wasm" where WebAssembly SIMD is available, else "js"; COIL_CPU_BACKEND=js|wasm overrides (bad values throw). */
+function defaultCpuBackend(): "js" | "wasm" {
+  const env = readEnv("COIL_CPU_BACKEND");
+  if (env === undefined || env === "") return wasmFeatures().simd ? "wasm" : "js";
+  if (env !== "js" && env !== "wasm") throw new Error(`inductor config: COIL_CPU_BACKEND must be "js" or "wasm" (or unset), got ${JSON.stringify(env)}`);
+  if (env === "wasm" && !wasmFeatures().simd) throw new Error(`inductor config: COIL_CPU_BACKEND=wasm asks for the WebAssembly codegen, ${NO_SIMD}; set COIL_CPU_BACKEND=js or unset it`);
+  return env;
+}
 
 const SPECS: Record<ConfigKey, KeySpec> = {
   preGradCustomPass: { ...hook(), affectsOutput: false }, // its effect is part of the graph the cache hashes
@@ -90,8 +111,8 @@ const SPECS: Record<ConfigKey, KeySpec> = {
   debugPatternMatcher: strOrNull(() => null, false),
   cpuBackend: {
     type: '"js" or "wasm"', check: (v) => v === "js" || v === "wasm", affectsOutput: true,
-    // COIL_CPU_BACKEND=wasm makes the WebAssembly codegen the default (e.g. to run a test suite on it)
-    default: () => (readEnv("COIL_CPU_BACKEND") === "wasm" ? "wasm" : "js"),
+    default: defaultCpuBackend,
+    unavailable: (v) => (v === "wasm" && !wasmFeatures().simd ? `'cpuBackend' = "wasm" asks for the WebAssembly codegen, ${NO_SIMD}; use "js" (the JavaScript codegen)` : null),
   },
   preFusionCustomPass: fusionHook(),
   postFusionCustomPass: fusionHook(),
@@ -115,6 +136,8 @@ function validate(key: string, value: unknown): void {
   if (!spec.check(value)) {
     throw new TypeError(`inductor config: '${key}' must be ${spec.type}, got ${describe(value)}`);
   }
+  const why = spec.unavailable?.(value);
+  if (why) throw new Error(`inductor config: ${why}`);
 }
 
 /** Scoped overrides returned by `config.patch(overrides)` (already applied). */

@@ -1,5 +1,6 @@
 // test/fuzz/fuzz.test: CI-sized differential fuzzing (eager vs compile on every backend in BACKENDS) with
-// a fixed seed, and a replay of every saved regression in test/fuzz/regressions. Known open compiler bugs
+// a fixed seed, and a replay of every saved regression in test/fuzz/regressions (inductor ones on both CPU
+// code generators, inductor:js and inductor:wasm). Known open compiler bugs
 // (regressions with status "open") are reported as todo; any other failure fails with the shrunk program.
 // In: tools/fuzz. Out: pass/fail.
 
@@ -59,9 +60,13 @@ test("fuzz: 250 programs, seed 20261126, eager vs compiled agree (outputs and in
   if (unexpected.length) assert.fail(`fuzzing found ${unexpected.length} new failure kinds:\n${formatReport({ ...rep, failures: unexpected })}`);
 });
 
-for (const { file, reg } of regressions) {
-  test(`fuzz regression ${file} (${reg.backend}, ${reg.status})`, { todo: reg.status === "open" ? reg.note ?? reg.signature : undefined }, () => {
-    const o = check(reg.program, reg.backend);
+/** A regression found on one CPU code generator (inductor:js / inductor:wasm) is replayed on both. */
+const replayOn = (backend: string): string[] => (backend.startsWith("inductor:") ? ["inductor:js", "inductor:wasm"] : [backend]);
+
+for (const { file, reg } of regressions) for (const backend of replayOn(reg.backend)) {
+  const found = backend === reg.backend ? "" : `, found on ${reg.backend}`;
+  test(`fuzz regression ${file} (${backend}${found}, ${reg.status})`, { todo: reg.status === "open" ? reg.note ?? reg.signature : undefined }, () => {
+    const o = check(reg.program, backend);
     assert.notEqual(o.kind, "invalid", `regression program no longer runs eagerly: ${o.detail}`);
     assert.equal(o.kind, "ok", `${o.detail}\n${jsSource(reg.program)}`);
   });

@@ -1,6 +1,6 @@
 // FX graph cache through coil.compile: bypass / miss / hit counters for no hooks, passes with and
-// without uuids, plain-function hooks, freezing, training graphs, the memory limit; on a hit the
-// post-grad hooks do not run and results stay correct.
+// without uuids, plain-function hooks, freezing, training graphs, the memory limit, the CPU code generator
+// (config.cpuBackend); on a hit the post-grad hooks do not run and results stay correct.
 
 import { test, beforeEach, after } from "node:test";
 import assert from "node:assert/strict";
@@ -50,6 +50,18 @@ test("no hooks: miss, then hit for a second compile of the same program", () => 
   assert.deepEqual(cache(), { bypass: 0, miss: 1, hit: 1 });
   coil.compile(f)(coil.randn(7));
   assert.deepEqual(cache(), { bypass: 0, miss: 2, hit: 1 }, "another shape is another entry");
+});
+
+test("the CPU code generator is part of the key: js and wasm never share an entry, each hits its own", () => {
+  const g = (x: coil.Tensor) => x.cos().mul(3).sin(); // a program no other test compiles (the disk cache persists)
+  const x = coil.randn(6);
+  const run = (b: "js" | "wasm") => config.patch({ cpuBackend: b }, () => coil.compile(g)(x) as coil.Tensor);
+  close(run("js"), g(x));
+  close(run("wasm"), g(x));
+  assert.deepEqual(cache(), { bypass: 0, miss: 2, hit: 0 });
+  run("js");
+  run("wasm");
+  assert.deepEqual(cache(), { bypass: 0, miss: 2, hit: 2 });
 });
 
 test("a CustomGraphPass with a uuid: miss (pass runs), then hit (pass skipped)", () => {

@@ -6,9 +6,11 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { createHash } from "node:crypto";
+import { spawnSync } from "node:child_process";
 import { config } from "../../src/inductor/config.js";
 import { CustomGraphPass, getHashForFiles, runPass, type PassContext } from "../../src/inductor/custom_graph_pass.js";
 import { Graph } from "../../src/fx/index.js";
+import { resetWasmFeatures, wasmFeatures } from "../../src/wasm/features.js";
 
 function smallGraph(): Graph {
   const g = new Graph();
@@ -31,9 +33,50 @@ test("defaults", () => {
   assert.equal(config.dce, true);
   assert.equal(config.fxGraphCache, true);
   assert.equal(config.postGradCustomPrePass, null);
-  assert.equal(config.cpuBackend, "js");
+  // the WebAssembly codegen where SIMD is available, unless COIL_CPU_BACKEND picks one (tools/run-tests.sh sets js)
+  const env = process.env.COIL_CPU_BACKEND;
+  assert.equal(config.cpuBackend, env === "js" || env === "wasm" ? env : wasmFeatures().simd ? "wasm" : "js");
   assert.equal(config.debugPatternMatcher, null);
   assert.equal(config.cacheDir, process.env.COIL_CACHE_DIR ?? null);
+});
+
+/** Evaluate `expr` in a fresh process (env COIL_CPU_BACKEND=env; noSimd: WebAssembly.validate rejects every module). */
+function freshProcess(env: string | undefined, noSimd: boolean): { status: number | null; out: string } {
+  const code = `${noSimd ? "WebAssembly.validate = () => false; " : ""}` +
+    `const { config } = await import(${JSON.stringify(new URL("../../src/inductor/config.ts", import.meta.url).href)}); console.log("backend=" + config.cpuBackend);`;
+  const e: NodeJS.ProcessEnv = { ...process.env };
+  if (env === undefined) delete e.COIL_CPU_BACKEND; else e.COIL_CPU_BACKEND = env;
+  const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], { env: e, encoding: "utf8" });
+  return { status: r.status, out: r.stdout + r.stderr };
+}
+
+test("cpuBackend default: wasm with SIMD, js without; COIL_CPU_BACKEND overrides; bad or impossible values throw", () => {
+  const simd = wasmFeatures().simd;
+  assert.match(freshProcess(undefined, false).out, simd ? /backend=wasm/ : /backend=js/);
+  assert.match(freshProcess("", false).out, simd ? /backend=wasm/ : /backend=js/);
+  assert.match(freshProcess("js", false).out, /backend=js/);
+  assert.match(freshProcess(undefined, true).out, /backend=js/, "no SIMD: the JavaScript codegen");
+  assert.match(freshProcess("js", true).out, /backend=js/);
+  const noSimd = freshProcess("wasm", true);
+  assert.notEqual(noSimd.status, 0);
+  assert.match(noSimd.out, /inductor config: COIL_CPU_BACKEND=wasm asks for the WebAssembly codegen, but this engine's WebAssembly has no SIMD/);
+  const bad = freshProcess("c", false);
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.out, /inductor config: COIL_CPU_BACKEND must be "js" or "wasm" \(or unset\), got "c"/);
+});
+
+test('cpuBackend = "wasm" where SIMD is missing throws at config set, naming the key; "js" still works', (t) => {
+  const validate = WebAssembly.validate;
+  t.after(() => { WebAssembly.validate = validate; resetWasmFeatures(); });
+  WebAssembly.validate = () => false;
+  resetWasmFeatures();
+  assert.equal(wasmFeatures().simd, false);
+  const before = config.cpuBackend;
+  const want = /inductor config: 'cpuBackend' = "wasm" asks for the WebAssembly codegen, but this engine's WebAssembly has no SIMD.*use "js"/;
+  assert.throws(() => { config.cpuBackend = "wasm"; }, want);
+  assert.throws(() => config.patch({ cpuBackend: "wasm" }, () => 0), want);
+  assert.equal(config.cpuBackend, before, "a refused value is not applied");
+  assert.equal(config.patch({ cpuBackend: "js" }, () => config.cpuBackend), "js");
 });
 
 test("patch with fn restores on return and on throw, and nests", () => {
@@ -119,6 +162,9 @@ test("snapshot and cacheKeyParts", () => {
   assert.ok(base);
   assert.equal("cacheDir" in base, false);
   assert.equal(base.patternMatcher, true);
+  // the CPU code generator changes the artifact: the key holds the resolved value, so js and wasm never share an entry
+  assert.equal(config.patch({ cpuBackend: "js" }, () => config.cacheKeyParts()!.cpuBackend), "js");
+  if (wasmFeatures().simd) assert.equal(config.patch({ cpuBackend: "wasm" }, () => config.cacheKeyParts()!.cpuBackend), "wasm");
   config.patch({ postGradCustomPrePass: [new NamedPass("u1"), new NamedPass("u2")], jointCustomPostPass: new NamedPass("j") }, () => {
     const parts = config.cacheKeyParts()!;
     assert.deepEqual(parts.postGradCustomPrePass, ["u1", "u2"]);

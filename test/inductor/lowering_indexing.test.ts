@@ -2,7 +2,7 @@
 // (cumsum/cumprod), logsumexp, sort/topk, the scatter family and random ops: compiled one-op programs equal
 // eager over dtypes, shapes and non-contiguous inputs, with no eager fallback; gathers fuse with pointwise
 // neighbours into one kernel; out-of-range indices throw naming the op; random ops keep the seeded stream.
-import { test } from "node:test";
+// Every test runs on both CPU backends (cpu_backends.ts).
 import assert from "node:assert/strict";
 import * as coil from "../../src/index.js";
 import { runAndGetArtifacts } from "../../src/inductor/codegen/index.js";
@@ -11,6 +11,8 @@ import { counters } from "../../src/utils/counters.js";
 import { Tensor, toFloat64Array } from "../../src/tensor/tensor.js";
 import type { OpOverload } from "../../src/ops/registry.js";
 import { SCAN_MAX_LEN } from "../../src/inductor/lowering/scans.js";
+import { config } from "../../src/inductor/config.js";
+import { testOnCpuBackends as test, wasmProgramTol } from "./cpu_backends.js";
 
 type T = coil.Tensor;
 type D = "float32" | "float64" | "bfloat16" | "int64" | "int32" | "bool";
@@ -46,10 +48,12 @@ function check(name: string, f: (...xs: T[]) => unknown, xs: T[], tol = 0, seed:
   return summarize(artifacts);
 }
 
-function compare(name: string, outs: T[], refs: T[], tol: number): void {
+/** Exact when tol is 0 (on the Wasm codegen: float outputs within wasmProgramTol, see cpu_backends.ts). */
+function compare(name: string, outs: T[], refs: T[], tol0: number): void {
   assert.equal(outs.length, refs.length);
   outs.forEach((o, i) => {
     const r = refs[i]!;
+    const tol = tol0 === 0 && config.cpuBackend === "wasm" ? wasmProgramTol(o.dtype.name) : tol0;
     assert.deepEqual(o.shape, r.shape, `${name}: shape`);
     assert.equal(o.dtype, r.dtype, `${name}: dtype`);
     const fa = toFloat64Array(o), fb = toFloat64Array(r);
@@ -57,7 +61,7 @@ function compare(name: string, outs: T[], refs: T[], tol: number): void {
       const v = fa[k]!;
       if (Number.isNaN(w)) assert.ok(Number.isNaN(v), `${name}[${k}]: ${v} vs NaN`);
       else if (tol === 0) assert.ok(v === w, `${name}[${k}] (${o.dtype.name}): ${v} vs ${w}`);
-      else assert.ok(Math.abs(v - w) <= tol * (1 + Math.abs(w)), `${name}[${k}] (${o.dtype.name}): ${v} vs ${w}`);
+      else assert.ok(v === w || Math.abs(v - w) <= tol * (1 + Math.abs(w)), `${name}[${k}] (${o.dtype.name}): ${v} vs ${w}`);
     });
   });
 }

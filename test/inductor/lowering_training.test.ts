@@ -1,8 +1,8 @@
 // Lowerings for training: losses, norms in training mode, pooling/padding and backward ops compiled as
 // one-op programs equal eager over dtypes and layouts without an eager fallback; graph outputs keep
 // their meta's strides (saved tensors reach the backward with the layout it was compiled for); the MLP,
-// CNN and TransformerEncoderLayer training steps (loss included) compile without fallbacks.
-import { test } from "node:test";
+// CNN and TransformerEncoderLayer training steps (loss included) compile without fallbacks. Every test runs on
+// both CPU backends (cpu_backends.ts).
 import assert from "node:assert/strict";
 import * as coil from "../../src/index.js";
 import { compileOneOp } from "./one_op_graph.js";
@@ -10,6 +10,8 @@ import { counters } from "../../src/utils/counters.js";
 import { Tensor, toFloat64Array } from "../../src/tensor/tensor.js";
 import { runAndGetArtifacts } from "../../src/inductor/codegen/index.js";
 import type { OpOverload } from "../../src/ops/registry.js";
+import { config } from "../../src/inductor/config.js";
+import { testOnCpuBackends as test, wasmProgramTol } from "./cpu_backends.js";
 
 type T = coil.Tensor;
 
@@ -45,15 +47,17 @@ function randn(shape: number[], dtype: string, seed: number): T {
   return coil.randn(shape).mul(2).to(dtype as "float32");
 }
 
-function same(name: string, got: T, want: T, tol: number): void {
+/** Exact when tol is 0 (on the Wasm codegen: float outputs within wasmProgramTol, see cpu_backends.ts). */
+function same(name: string, got: T, want: T, tol0: number): void {
   assert.deepEqual(got.shape, want.shape, `${name}: shape`);
   assert.equal(got.dtype, want.dtype, `${name}: dtype`);
+  const tol = tol0 === 0 && config.cpuBackend === "wasm" ? wasmProgramTol(got.dtype.name) : tol0;
   const a = toFloat64Array(got), b = toFloat64Array(want);
   a.forEach((v, k) => {
     const w = b[k]!;
     if (Number.isNaN(w)) assert.ok(Number.isNaN(v), `${name}[${k}]: ${v} vs NaN`);
     else if (tol === 0) assert.equal(v, w, `${name}[${k}]`);
-    else assert.ok(Math.abs(v - w) <= tol * (1 + Math.abs(w)), `${name}[${k}]: ${v} vs ${w}`);
+    else assert.ok(v === w || Math.abs(v - w) <= tol * (1 + Math.abs(w)), `${name}[${k}]: ${v} vs ${w}`);
   });
 }
 

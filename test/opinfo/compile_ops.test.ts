@@ -1,7 +1,7 @@
 // test/opinfo/compile_ops.test: every op of the registry through `compile` as a one-op program, and
 // random pointwise chains, compared with eager (outputs, mutated inputs, input gradients) per backend.
 // In: opDb samples (test/opinfo/op_db*.ts), BACKENDS. Out: one node:test subtest per (op, sample, backend),
-// named like `aten.add.Tensor [float32 broadcast] inductor`; KNOWN_FAILURES lists today's src bugs.
+// named like `aten.add.Tensor [float32 broadcast] inductor:wasm`; KNOWN_FAILURES lists today's src bugs.
 //
 // How the one-op program is built: dynamo records torch-level calls only (coil functions and Tensor
 // methods go through `torchFunction`); an aten overload called directly inside a compiled function is
@@ -21,24 +21,26 @@ import { opDb, opFlags, type Sample, type OpInfo } from "./op_db.js";
 import { Maker, hashString, assertClose, defaultTol } from "./make.js";
 
 /**
- * Compile backends under test. "inductor" runs the default JavaScript codegen; "inductor:wasm" the
- * WebAssembly SIMD codegen (config.cpuBackend = "wasm", patched around compile and every call).
+ * Compile backends under test, the CPU code generator named explicitly: "inductor:js" runs the JavaScript
+ * codegen, "inductor:wasm" the WebAssembly SIMD one (the default); config.cpuBackend is patched around compile
+ * and every call, so the result does not depend on the default (COIL_CPU_BACKEND).
  */
-export const BACKENDS = ["aot_eager", "inductor", "inductor:wasm"] as const;
+export const BACKENDS = ["aot_eager", "inductor:js", "inductor:wasm"] as const;
 
 /** compile() for a BACKENDS entry: a backend name, optionally with an inductor config variant. */
 function compileFor<F extends (...a: never[]) => unknown>(fn: F, backend: string): F {
   const [name, variant] = backend.split(":");
   if (!variant) return coil.compile(fn, { backend: name!, fullgraph: true }) as unknown as F;
   const compiled = coil.compile(fn, { backend: name!, fullgraph: true }) as unknown as F;
-  return ((...a: never[]) => config.patch({ cpuBackend: variant as "wasm" }, () => compiled(...a))) as unknown as F;
+  if (variant !== "js" && variant !== "wasm") throw new Error(`opinfo: unknown CPU code generator '${variant}' in backend '${backend}' (js or wasm)`);
+  return ((...a: never[]) => config.patch({ cpuBackend: variant }, () => compiled(...a))) as unknown as F;
 }
 
 /**
  * Cases that fail today because of bugs or limits in src (not in this test), matched against the
  * subtest name `<op> [<sample>] <backend>[ grad| rng-capture]`. A matching case still runs: a failure
  * prints a diagnostic instead of failing; a pass prints "now passing" (then delete the entry).
- * Patterns are kept narrow: one per (ops, reason). Found 2026-11-26 on aot_eager and inductor.
+ * Patterns are kept narrow: one per (ops, reason). Found 2026-11-26 on aot_eager and inductor (JS codegen).
  */
 export const KNOWN_FAILURES: { match: RegExp; reason: string }[] = [
   {
@@ -46,19 +48,19 @@ export const KNOWN_FAILURES: { match: RegExp; reason: string }[] = [
     reason: "src/aot functionalisation: no functional variant (aten.normal / aten.uniform are not in the registry) for this in-place random op",
   },
   {
-    match: /^aten\.index\.Tensor \[int64 bool mask\] (aot_eager|inductor|inductor:wasm)$/,
+    match: /^aten\.index\.Tensor \[int64 bool mask\] (aot_eager|inductor:js|inductor:wasm)$/,
     reason: "bool-mask indexing has a data-dependent output shape (no dynamic output shapes): graph break under fullgraph",
   },
   {
-    match: /^aten\.(hardtanh|threshold)_backward\.default \[float32\+float64 promotion\] (aot_eager|inductor|inductor:wasm)$/,
+    match: /^aten\.(hardtanh|threshold)_backward\.default \[float32\+float64 promotion\] (aot_eager|inductor:js|inductor:wasm)$/,
     reason: "compiled *_backward(grad float32, self float64) returns float32; eager promotes to float64",
   },
   {
-    match: /^aten\.mul_\.Tensor \[[^\]]*\] (aot_eager|inductor|inductor:wasm) grad$/,
+    match: /^aten\.mul_\.Tensor \[[^\]]*\] (aot_eager|inductor:js|inductor:wasm) grad$/,
     reason: "src/ops mul_ derivative needs the original self (no saved original_self like PyTorch); fails eagerly too",
   },
   {
-    match: /^aten\.binary_cross_entropy_with_logits\.default \[float64 weight pos_weight none\] (aot_eager|inductor|inductor:wasm) grad$/,
+    match: /^aten\.binary_cross_entropy_with_logits\.default \[float64 weight pos_weight none\] (aot_eager|inductor:js|inductor:wasm) grad$/,
     reason: "src/ops: gradient w.r.t. pos_weight not implemented (fails eagerly too)",
   },
 ];

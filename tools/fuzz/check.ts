@@ -9,11 +9,13 @@ import { lossWeight, makeInputs, programFn, type Program } from "./program.js";
 
 /**
  * Backends every campaign runs, in one place. A name is a compile backend, optionally with an inductor
- * config variant after a colon: "inductor:wasm" runs the WebAssembly codegen. Inductor runs also get a
+ * config variant after a colon naming the CPU code generator: "inductor:js" (JavaScript) or "inductor:wasm"
+ * (WebAssembly SIMD, the default where available). A bare "inductor" runs whichever is the default
+ * (config.cpuBackend, COIL_CPU_BACKEND), so campaigns and regressions name one. Inductor runs also get a
  * random set of the built-in passes (pattern matcher, DCE) picked from the program itself, so the set
  * is reproducible with the program.
  */
-export const BACKENDS: readonly string[] = ["inductor", "inductor:wasm", "aot_eager"];
+export const BACKENDS: readonly string[] = ["inductor:js", "inductor:wasm", "aot_eager"];
 
 const VARIANTS: Record<string, Record<string, unknown>> = { "": {}, js: { cpuBackend: "js" }, wasm: { cpuBackend: "wasm" } };
 
