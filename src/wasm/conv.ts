@@ -1,6 +1,6 @@
 // wasm/conv: float32 2-d convolution (NCHW, OIHW weights, stride/padding/dilation/groups) on the wasm GEMM:
-// im2col in wasm (v128 row copies for stride 1), then one batched-over-groups GEMM per image with the bias as a
-// row bias and the activation fused; 1x1 stride-1 unpadded convolutions skip im2col; depthwise convolutions
+// one batched-over-groups GEMM per image whose B packing gathers the im2col panels straight from the image (no
+// im2col buffer; packing runs on every thread), with the bias as a row bias and the activation fused; depthwise convolutions
 // (groups = C = Cout) with a clamp-type activation run a direct f32x4 kernel over zero-padded planes. In: input and weight
 // Float32Arrays with shapes (or a prepacked weight kept in wasm memory). Out: the NCHW output Float32Array.
 
@@ -27,91 +27,57 @@ export interface Conv2dOptions {
 
 const modules = new WeakMap<ThreadPool, KernelModule>();
 
-// im2col(src, dst, C, H, W, KH, KW, sh, sw, ph, pw, dh, dw, OH, OW): dst[(c*KH*KW + ki*KW + kj), oy*OW + ox]
-export function buildIm2col(shared: boolean): ModuleBuilder {
-  const m = new ModuleBuilder({ shared, maxPages: MAX_PAGES }, "coil_im2col");
-  const names = ["src", "dst", "C", "H", "W", "KH", "KW", "sh", "sw", "ph", "pw", "dh", "dw", "OH", "OW"];
-  const f = m.func("im2col", names.map(() => "i32" as const), [], { export: true, paramNames: names });
-  const P = Object.fromEntries(names.map((n, i) => [n, i])) as Record<string, number>;
-  const g = (n: string) => f.get(P[n]!);
+// the depthwise kernel's module (the general convolutions run on the GEMM module: see GemmPtrArgs.convB)
+export function buildConvModule(shared: boolean): ModuleBuilder {
+  const m = new ModuleBuilder({ shared, maxPages: MAX_PAGES }, "coil_conv");
+  emitDepthwise(m);
+  emitPad(m);
+  return m;
+}
+
+// pad(src, dst, planes, H, W, ph, pw): dst planes of (H + 2ph) x (W + 2pw) = src planes (H x W) with zero borders;
+// inline v128 loops (memory.copy and memory.fill are runtime calls in V8, ~30 ns each, per row here)
+function emitPad(m: ModuleBuilder): void {
+  const names = ["src", "dst", "planes", "H", "W", "ph", "pw"];
+  const f = m.func("pad", names.map(() => "i32" as const), [], { export: true, paramNames: names });
+  const [src, dst, planes, H, W, ph, pw] = [0, 1, 2, 3, 4, 5, 6] as const;
   const L = (n: string) => f.local("i32", n);
-  const c = L("c"), ki = L("ki"), kj = L("kj"), oy = L("oy"), ox = L("ox"), iy = L("iy"), ix = L("ix");
-  const d = L("d"), srcRow = L("srcRow"), lo = L("lo"), hi = L("hi"), off = L("off");
-  const cd = L("cd"), cs = L("cs"), cn = L("cn"), ci = L("ci");
-  // short rows: inline v128 copy / zero loops (memory.copy and memory.fill are runtime calls in V8, ~30 ns each)
-  const copy = (dst: () => void, src: (() => void) | null, nBytes: () => void) => {
-    dst(); f.set(cd);
-    if (src) { src(); f.set(cs); }
-    nBytes(); f.set(cn);
-    f.i32(0).set(ci);
-    const exit = f.block();
-    const top = f.loop();
-    f.get(ci).i32(16).op("i32.add").get(cn).op("i32.gt_s").brIf(exit);
-    f.get(cd).get(ci).op("i32.add");
-    if (src) f.get(cs).get(ci).op("i32.add").mem("v128.load", 0, 2);
-    else f.i32x4(0);
+  const p = L("p"), y = L("y"), WP = L("WP"), HP = L("HP"), d = L("d"), sp = L("sp"), i = L("i"), n = L("n"), from = L("from"), to = L("to");
+  // bytes [0, n) at `to` from `from` (or zeros when fromZero): v128 steps, then 4-byte steps
+  const run = (zero: boolean) => {
+    f.i32(0).set(i);
+    const ex = f.block(), lp = f.loop();
+    f.get(i).i32(16).op("i32.add").get(n).op("i32.gt_s").brIf(ex);
+    f.get(to).get(i).op("i32.add");
+    if (zero) f.i32x4(0); else f.get(from).get(i).op("i32.add").mem("v128.load", 0, 2);
     f.mem("v128.store", 0, 2);
-    f.get(ci).i32(16).op("i32.add").set(ci);
-    f.br(top).end().end();
-    const exit2 = f.block();
-    const top2 = f.loop();
-    f.get(ci).get(cn).op("i32.ge_s").brIf(exit2);
-    f.get(cd).get(ci).op("i32.add");
-    if (src) f.get(cs).get(ci).op("i32.add").mem("f32.load");
-    else f.f32(0);
+    f.get(i).i32(16).op("i32.add").set(i);
+    f.br(lp).end().end();
+    const ex2 = f.block(), lp2 = f.loop();
+    f.get(i).get(n).op("i32.ge_s").brIf(ex2);
+    f.get(to).get(i).op("i32.add");
+    if (zero) f.f32(0); else f.get(from).get(i).op("i32.add").mem("f32.load");
     f.mem("f32.store");
-    f.get(ci).i32(4).op("i32.add").set(ci);
-    f.br(top2).end().end();
+    f.get(i).i32(4).op("i32.add").set(i);
+    f.br(lp2).end().end();
   };
-  const clamp = (val: () => void, lo_: () => void, hi_: () => void, dst: number) => {
-    // dst = min(max(val, lo), hi)
-    val(); lo_(); val(); lo_(); f.op("i32.gt_s").op("select").set(dst);
-    f.get(dst); hi_(); f.get(dst); hi_(); f.op("i32.lt_s").op("select").set(dst);
-  };
-  g("dst").set(d);
-  f.for_(c, () => f.i32(0), () => g("C"), 1, () => {
-    f.for_(ki, () => f.i32(0), () => g("KH"), 1, () => {
-      f.for_(kj, () => f.i32(0), () => g("KW"), 1, () => {
-        // off = kj*dw - pw: ix = ox*sw + off
-        f.get(kj); g("dw"); f.op("i32.mul"); g("pw"); f.op("i32.sub").set(off);
-        f.for_(oy, () => f.i32(0), () => g("OH"), 1, () => {
-          f.get(oy); g("sh"); f.op("i32.mul"); g("ph"); f.op("i32.sub").get(ki); g("dh"); f.op("i32.mul").op("i32.add").set(iy);
-          f.get(iy).i32(0).op("i32.lt_s").get(iy); g("H"); f.op("i32.ge_s").op("i32.or").if_();
-          copy(() => f.get(d), null, () => { g("OW"); f.i32(4).op("i32.mul"); });
-          f.else_();
-          {
-            // srcRow = src + ((c*H + iy)*W)*4
-            g("src"); f.get(c); g("H"); f.op("i32.mul").get(iy).op("i32.add"); g("W"); f.op("i32.mul").i32(4).op("i32.mul").op("i32.add").set(srcRow);
-            g("sw").i32(1).op("i32.eq").if_();
-            {
-              // valid ox: -off <= ox < W - off
-              clamp(() => f.i32(0).get(off).op("i32.sub"), () => f.i32(0), () => g("OW"), lo);
-              clamp(() => { g("W"); f.get(off).op("i32.sub"); }, () => f.get(lo), () => g("OW"), hi);
-              copy(() => f.get(d), null, () => f.get(lo).i32(4).op("i32.mul"));
-              copy(() => f.get(d).get(lo).i32(4).op("i32.mul").op("i32.add"),
-                () => f.get(srcRow).get(lo).get(off).op("i32.add").i32(4).op("i32.mul").op("i32.add"),
-                () => f.get(hi).get(lo).op("i32.sub").i32(4).op("i32.mul"));
-              copy(() => f.get(d).get(hi).i32(4).op("i32.mul").op("i32.add"), null, () => { g("OW"); f.get(hi).op("i32.sub").i32(4).op("i32.mul"); });
-            }
-            f.else_();
-            f.for_(ox, () => f.i32(0), () => g("OW"), 1, () => {
-              f.get(ox); g("sw"); f.op("i32.mul").get(off).op("i32.add").set(ix);
-              f.get(d).get(ox).i32(4).op("i32.mul").op("i32.add");
-              f.get(ix).i32(0).op("i32.ge_s").get(ix); g("W"); f.op("i32.lt_s").op("i32.and").if_("f32");
-              f.get(srcRow).get(ix).i32(4).op("i32.mul").op("i32.add").mem("f32.load");
-              f.else_().f32(0).end();
-              f.mem("f32.store");
-            });
-            f.end();
-          }
-          f.end();
-          f.get(d); g("OW"); f.i32(4).op("i32.mul").op("i32.add").set(d);
-        });
-      });
+  f.get(W).get(pw).i32(2).op("i32.mul").op("i32.add").set(WP);
+  f.get(H).get(ph).i32(2).op("i32.mul").op("i32.add").set(HP);
+  f.get(dst).set(d);
+  f.get(src).set(sp);
+  f.for_(p, () => f.i32(0), () => f.get(planes), 1, () => {
+    f.for_(y, () => f.i32(0), () => f.get(HP), 1, () => {
+      f.get(y).get(ph).op("i32.lt_s").get(y).get(ph).get(H).op("i32.add").op("i32.ge_s").op("i32.or").if_();
+      f.get(d).set(to); f.get(WP).i32(4).op("i32.mul").set(n); run(true);
+      f.else_();
+      f.get(d).set(to); f.get(pw).i32(4).op("i32.mul").set(n); run(true);
+      f.get(d).get(pw).i32(4).op("i32.mul").op("i32.add").set(to); f.get(sp).set(from); f.get(W).i32(4).op("i32.mul").set(n); run(false);
+      f.get(to).get(n).op("i32.add").set(to); f.get(pw).i32(4).op("i32.mul").set(n); run(true);
+      f.get(sp).get(W).i32(4).op("i32.mul").op("i32.add").set(sp);
+      f.end();
+      f.get(d).get(WP).i32(4).op("i32.mul").op("i32.add").set(d);
     });
   });
-  emitDepthwise(m);
-  return m;
 }
 
 // depthwise(pad, dst, w, bias, C, H, W, KH, KW, sh, sw, dh, dw, OH, OW, PW, lo, hi): groups == C == Cout; `pad`
@@ -177,9 +143,9 @@ function emitDepthwise(m: ModuleBuilder): void {
   });
 }
 
-function im2colModule(pool: ThreadPool): KernelModule {
+function convModule(pool: ThreadPool): KernelModule {
   let km = modules.get(pool);
-  if (!km) modules.set(pool, (km = pool.load(buildIm2col(pool.mem.shared).toBytes())));
+  if (!km) modules.set(pool, (km = pool.load(buildConvModule(pool.mem.shared).toBytes())));
   return km;
 }
 
@@ -232,14 +198,13 @@ export function conv2d(x: Float32Array, xShape: [number, number, number, number]
   const blocks: number[] = [];
   try {
     const K = CIg * KH * KW, P = OH * OW, COg = CO / groups;
-    const xp = mem.putF32(x); blocks.push(xp);
     const yp = mem.malloc(out.length * 4); blocks.push(yp);
     const clampAct = o.activation === undefined || o.activation === "none" || o.activation === "relu" || o.activation === "relu6" || typeof o.activation === "object";
     if (groups === C && CO === C && CIg === 1 && clampAct) {
       // depthwise: pad each plane once, then the direct f32x4 kernel (a grouped GEMM would have M = 1)
       const PH = (OH - 1) * sh + (KH - 1) * dh + 1, PWd = Math.max((OW - 1) * sw + (KW - 1) * dw + 1, W + pw) + 4;
       const padp = mem.malloc((C * PH * PWd + 16) * 4); blocks.push(padp);
-      const dwk = im2colModule(pool).instance.exports.depthwise as (...a: number[]) => void;
+      const dwk = convModule(pool).instance.exports.depthwise as (...a: number[]) => void;
       const [lo, hi] = o.activation === "relu" ? [0, Infinity] : o.activation === "relu6" ? [0, 6] : typeof o.activation === "object" ? o.activation.clamp : [-Infinity, Infinity];
       for (let n = 0; n < N; n++) {
         const pv = mem.f32View(padp, C * PH * PWd);
@@ -254,18 +219,27 @@ export function conv2d(x: Float32Array, xShape: [number, number, number, number]
       out.set(mem.f32View(yp, out.length));
       return { data: out, shape };
     }
+    // one GEMM per image, batched over groups: C_g (COg x P) = W_g (COg x K) @ im2col(x_g) (K x P); im2col is
+    // never materialised: packing gathers B's panels straight from the image (1x1 stride-1 unpadded: B is x)
     const direct = KH === 1 && KW === 1 && sh === 1 && sw === 1 && ph === 0 && pw === 0;
-    const col = direct ? 0 : mem.malloc(C * KH * KW * P * 4);
-    if (col) blocks.push(col);
-    const im2col = direct ? null : (im2colModule(pool).instance.exports.im2col as (...a: number[]) => void);
+    // the input goes into wasm memory zero-padded (the copy is needed anyway): packing then never meets a border,
+    // so every 8-column panel inside an output row is two v128 copies (the per-element border path cost 2x the GEMM)
+    const HP = H + 2 * ph, WP = W + 2 * pw;
+    const xraw = mem.putF32(x);
+    blocks.push(xraw);
+    let xp = xraw;
+    if (ph || pw) {
+      xp = mem.malloc(N * C * HP * WP * 4);
+      blocks.push(xp);
+      (convModule(pool).instance.exports.pad as (...a: number[]) => void)(xraw, xp, N * C, H, W, ph, pw);
+    }
     for (let n = 0; n < N; n++) {
-      const xn = xp + n * C * H * W * 4;
-      if (im2col) im2col(xn, col, C, H, W, KH, KW, sh, sw, ph, pw, dh, dw, OH, OW);
-      const B = direct ? xn : col;
+      const xn = xp + n * C * HP * WP * 4;
       sgemmPtr({
         M: COg, N: P, K, batch: groups,
         A: { ptr: weight.ptr, rs: K, cs: 1, bs: COg * K },
-        B: { ptr: B, rs: P, cs: 1, bs: K * P },
+        B: { ptr: xn, rs: P, cs: 1, bs: CIg * HP * WP },
+        ...(direct ? {} : { convB: { C: CIg, H: HP, W: WP, KH, KW, sh, sw, dh, dw, OH, OW } }),
         C: { ptr: yp + n * CO * P * 4, ld: P, bs: COg * P },
         ...(biasPtr ? { biasM: { ptr: biasPtr, bs: COg } } : {}),
         activation: o.activation, threads: o.threads,

@@ -7,7 +7,7 @@ import { log, logsEnabled } from "../utils/logging.js";
 import { wasmFeatures } from "./features.js";
 import { MAX_PAGES, wasmMemory } from "./memory.js";
 import { threadPool, type KernelModule, type ThreadPool } from "./threads.js";
-import { ACT, ARG, ARG_SLOTS, MR, NR, WS_BYTES, buildGemmModule } from "./gemm_kernels.js";
+import { ACT, ARG, ARG_SLOTS, CONV, CONV_SLOTS, MR, NR, WS_BYTES, buildGemmModule } from "./gemm_kernels.js";
 
 export type Activation = "none" | "relu" | "relu6" | "gelu" | "gelu_tanh" | "silu" | "sigmoid" | "tanh" | { clamp: [number, number] };
 
@@ -37,7 +37,16 @@ export interface GemmPtrArgs extends GemmEpilogue {
   biasM?: VecPtr;
   /** Added after the activation; row-major with leading dimension ld. */
   residual?: OutPtr;
+  /**
+   * B is the implicit im2col matrix of the C x H x W image at B.ptr, already zero-padded (B.rs/cs are ignored;
+   * B.bs steps to the next group's channels): K = C*KH*KW, N = OH*OW. Packing gathers it straight from the image,
+   * on every thread.
+   */
+  convB?: ConvGeometry;
 }
+
+/** An image's convolution geometry for GemmPtrArgs.convB (per group: C is the group's input channels). */
+export interface ConvGeometry { C: number; H: number; W: number; KH: number; KW: number; sh: number; sw: number; dh: number; dw: number; OH: number; OW: number }
 
 const modules = new WeakMap<ThreadPool, Map<boolean, KernelModule>>();
 let ws: { pool: ThreadPool; ptr: number } | null = null;
@@ -96,7 +105,7 @@ export function sgemmPtr(a: GemmPtrArgs): void {
     if (ws) mem.free(ws.ptr);
     ws = { pool, ptr: mem.malloc(WS_BYTES * pool.threads) };
   }
-  if (!argsPtr) argsPtr = mem.malloc(ARG_SLOTS * 4);
+  if (!argsPtr) argsPtr = mem.malloc((ARG_SLOTS + CONV_SLOTS) * 4);
   const threads = Math.max(1, Math.min(pool.threads, a.threads ?? pool.threads));
   const plan = planTasks(batch, M, N, K, threads);
   const [act, lo, hi] = activationCode(a.activation);
@@ -104,6 +113,13 @@ export function sgemmPtr(a: GemmPtrArgs): void {
   const f32 = mem.f32;
   const b = argsPtr >> 2;
   i32.fill(0, b, b + ARG_SLOTS);
+  if (a.convB) {
+    const g = a.convB;
+    if (g.C * g.KH * g.KW !== K || g.OH * g.OW !== N) throw new RangeError(`wasm gemm: conv geometry ${JSON.stringify(g)} does not give K=${K}, N=${N}`);
+    if ((g.OH - 1) * g.sh + (g.KH - 1) * g.dh >= g.H || (g.OW - 1) * g.sw + (g.KW - 1) * g.dw >= g.W) throw new RangeError(`wasm gemm: conv geometry ${JSON.stringify(g)} reads outside the (padded) image`);
+    for (const [k, slot] of Object.entries(CONV)) i32[b + ARG_SLOTS + slot] = g[k as keyof ConvGeometry];
+    i32[b + ARG.conv] = argsPtr + ARG_SLOTS * 4;
+  }
   i32[b + ARG.M] = M; i32[b + ARG.N] = N; i32[b + ARG.K] = K;
   i32[b + ARG.A] = a.A.ptr; i32[b + ARG.rsA] = a.A.rs; i32[b + ARG.csA] = a.A.cs; i32[b + ARG.bsA] = a.A.bs ?? 0;
   i32[b + ARG.B] = a.B.ptr; i32[b + ARG.rsB] = a.B.rs; i32[b + ARG.csB] = a.B.cs; i32[b + ARG.bsB] = a.B.bs ?? 0;
@@ -124,7 +140,12 @@ export function sgemmPtr(a: GemmPtrArgs): void {
 /** A strided float32 operand held in a JS array: element offset and strides (row, column[, batch]). */
 export interface MatView { data: Float32Array; offset?: number; rs: number; cs: number; bs?: number }
 
-/** Copy the span a strided view touches into wasm memory; returns the block and the adjusted pointer. */
+/** Whether `a` is a view of the shared wasm memory (the wasm codegen's buffers): then it needs no copy. */
+function inWasm(a: Float32Array, mem: ReturnType<typeof wasmMemory>): boolean {
+  return a.buffer === mem.memory.buffer && a.byteOffset % 4 === 0;
+}
+
+/** Copy the span a strided view touches into wasm memory (block 0: none needed, the view is already there). */
 function copyIn(v: MatView, rows: number, cols: number, batch: number): { block: number; ptr: number } {
   const off = v.offset ?? 0;
   const bs = v.bs ?? 0;
@@ -133,6 +154,7 @@ function copyIn(v: MatView, rows: number, cols: number, batch: number): { block:
   if (last >= v.data.length) throw new RangeError(`wasm gemm: view (offset ${off}, strides ${v.rs},${v.cs},${bs}) of a ${rows}x${cols} (x${batch}) operand overruns its ${v.data.length}-element array`);
   const n = Math.max(0, last - off + 1);
   const mem = wasmMemory();
+  if (inWasm(v.data, mem)) return { block: 0, ptr: v.data.byteOffset + off * 4 };
   const block = mem.malloc(n * 4);
   mem.f32.set(v.data.subarray(off, off + n), block >> 2);
   return { block, ptr: block };
@@ -162,13 +184,17 @@ export function sgemmStrided(batch: number, M: number, N: number, K: number, A: 
   const mem = wasmMemory();
   const blocks: number[] = [];
   try {
-    const a = copyIn(A, M, K, batch); blocks.push(a.block);
-    const b = copyIn(B, K, N, batch); blocks.push(b.block);
-    const c = mem.malloc(batch * M * N * 4); blocks.push(c);
+    const a = copyIn(A, M, K, batch); if (a.block) blocks.push(a.block);
+    const b = copyIn(B, K, N, batch); if (b.block) blocks.push(b.block);
+    // an output already in wasm memory (the wasm codegen's buffers) is written in place
+    const direct = inWasm(out, mem);
+    const c = direct ? out.byteOffset : mem.malloc(batch * M * N * 4);
+    if (!direct) blocks.push(c);
     const beta = o.beta ?? 0;
-    if (beta !== 0) mem.f32.set(out.subarray(0, batch * M * N), c >> 2);
+    if (beta !== 0 && !direct) mem.f32.set(out.subarray(0, batch * M * N), c >> 2);
     const put = (x: Float32Array | undefined, n: number) => {
       if (!x) return undefined;
+      if (inWasm(x, mem)) return x.byteOffset;
       const p = mem.malloc(n * 4);
       blocks.push(p);
       mem.f32.set(x.subarray(0, n), p >> 2);
@@ -185,7 +211,7 @@ export function sgemmStrided(batch: number, M: number, N: number, K: number, A: 
       ...(bm !== undefined ? { biasM: { ptr: bm } } : {}),
       ...(r !== undefined ? { residual: { ptr: r, ld: N, bs: M * N } } : {}),
     });
-    out.set(mem.f32View(c, batch * M * N));
+    if (!direct) out.set(mem.f32View(c, batch * M * N));
     return out;
   } finally {
     for (const p of blocks) mem.free(p);

@@ -7,10 +7,10 @@
 import { ModuleBuilder, type FunctionBuilder } from "./emitter.js";
 import { MathScope, emitUnary } from "./math.js";
 
-export const MR = 4;
+export const MR: number = 4;
 export const NR = 8;
 export const KC = 256;
-export const MC = 120;
+export const MC = 120; // a multiple of MR (4, 5 or 6)
 export const NC = 512;
 
 /** Argument block (i32/f32 slots, 4 bytes each) read by gemm_task. */
@@ -18,15 +18,27 @@ export const ARG = {
   M: 0, N: 1, K: 2, A: 3, rsA: 4, csA: 5, B: 6, rsB: 7, csB: 8, C: 9, ldc: 10, alpha: 11, beta: 12,
   biasN: 13, biasM: 14, res: 15, ldr: 16, act: 17, lo: 18, hi: 19, ws: 20, wsStride: 21,
   mTiles: 22, nTiles: 23, chunkM: 24, chunkN: 25, batch: 26, bsA: 27, bsB: 28, bsC: 29, bsR: 30, bsBiasN: 31, bsBiasM: 32,
+  conv: 33, packedB: 34, bsPackedB: 35,
 } as const;
-export const ARG_SLOTS = 34;
+export const ARG_SLOTS = 36;
+
+/**
+ * Convolution geometry block (i32 slots) for ARG.conv: B is then the implicit im2col matrix of the image at B
+ * (K = C*KH*KW rows, N = OH*OW columns), gathered straight into packed panels by pack_b_conv. The image is
+ * already zero-padded (no padding slots): every gathered element is inside it.
+ */
+export const CONV = { C: 0, H: 1, W: 2, KH: 3, KW: 4, sh: 5, sw: 6, dh: 7, dw: 8, OH: 9, OW: 10 } as const;
+export const CONV_SLOTS = 11;
 
 /** Activation codes of the epilogue (>= 2 go through the vectorised math emitters). */
 export const ACT = { none: 0, clamp: 1, gelu: 2, gelu_tanh: 3, silu: 4, sigmoid: 5, tanh: 6 } as const;
 
+/** The macro-kernel's scratch area (bytes): edge tiles of C and the residual (MR x NR), bias edges, epilogue block. */
+export const SCRATCH = { tileC: 0, tileR: 8 * NR * 4, bn: 16 * NR * 4, bm: 17 * NR * 4, ep: 17 * NR * 4 + 8 * 4, bytes: 17 * NR * 4 + 8 * 4 + 64 } as const;
+
 /** Per-thread workspace layout (bytes). */
 export const WS = { packA: 0, packB: MC * KC * 4, scratch: MC * KC * 4 + KC * NC * 4 } as const;
-export const WS_BYTES = WS.scratch + 512;
+export const WS_BYTES = WS.scratch + SCRATCH.bytes;
 
 export function buildGemmModule(opts: { shared: boolean; maxPages: number; relaxed: boolean }): ModuleBuilder {
   const m = new ModuleBuilder({ shared: opts.shared, maxPages: opts.maxPages }, "coil_sgemm");
@@ -34,8 +46,9 @@ export function buildGemmModule(opts: { shared: boolean; maxPages: number; relax
   const kernel = emitKernel(m, opts.relaxed, MR, actVec);
   const packA = emitPackA(m);
   const packB = emitPackB(m);
+  const packBConv = emitPackBConv(m);
   const macro = emitMacro(m, kernel);
-  emitTask(m, packA, packB, macro);
+  emitTask(m, packA, packB, packBConv, macro);
   return m;
 }
 
@@ -67,18 +80,24 @@ function minI32(f: FunctionBuilder, a: () => void, b: () => void): void {
   a(); b(); a(); b(); f.op("i32.lt_s").op("select");
 }
 
-// kernel(a, b, c, ldc, kc, readC, beta, last, bn, bm, res, ldr, act, lo, hi): 6x8 tile; pointers/ld in bytes
+/** Epilogue block (bytes from its pointer) the kernel reads after its k loop: readC, beta, last, ldr, act, lo, hi. */
+export const EP = { readC: 0, beta: 4, last: 8, ldr: 12, act: 16, lo: 20, hi: 24 } as const;
+
+// kernel(a, b, c, ldc, kc, bn, bm, res, ep): MR x 8 tile; pointers/ld in bytes. The epilogue's scalars are read from
+// memory at `ep` after the k loop, not passed as parameters: f32 parameters (beta, lo, hi) live in xmm registers
+// across the loop, and with 12 accumulators V8 (15 allocatable xmm on x64) then spills inside the loop.
 export function emitKernel(m: ModuleBuilder, relaxed: boolean, MR_ = MR, actVec?: FunctionBuilder): FunctionBuilder {
   const MR = MR_;
-  const names = ["a", "b", "c", "ldc", "kc", "readC", "beta", "last", "bn", "bm", "res", "ldr", "act", "lo", "hi"];
-  const f = m.func("kernel", ["i32", "i32", "i32", "i32", "i32", "i32", "f32", "i32", "i32", "i32", "i32", "i32", "i32", "f32", "f32"], [], { export: true, paramNames: names });
-  const [a, b, c, ldc, kc, readC, beta, last, bn, bm, res, ldr, act, lo, hi] = names.map((_, i) => i) as number[] as [number, number, number, number, number, number, number, number, number, number, number, number, number, number, number];
+  const names = ["a", "b", "c", "ldc", "kc", "bn", "bm", "res", "ep"];
+  const f = m.func("kernel", names.map(() => "i32" as const), [], { export: true, paramNames: names });
+  const [a, b, c, ldc, kc, bn, bm, res, ep] = names.map((_, i) => i) as [number, number, number, number, number, number, number, number, number];
   const acc: number[] = [];
   for (let r = 0; r < MR; r++) for (let h = 0; h < 2; h++) acc.push(f.local("v128", `acc${r}_${h}`));
   const b0 = f.local("v128", "b0"), b1 = f.local("v128", "b1"), av = f.local("v128", "av"), v = f.local("v128", "v");
   const aEnd = f.local("i32", "aEnd"), rowC = f.local("i32", "rowC"), rowR = f.local("i32", "rowR");
+  const readC = f.local("i32", "readC"), last = f.local("i32", "last"), ldr = f.local("i32", "ldr"), act = f.local("i32", "act");
+  const betaV = f.local("v128", "betaV"), loV = f.local("v128", "loV"), hiV = f.local("v128", "hiV");
   for (const x of acc) f.f32x4(0).set(x);
-  // aEnd = a + kc*24
   f.get(a).get(kc).i32(MR * 4).op("i32.mul").op("i32.add").set(aEnd);
   const exit = f.block();
   const top = f.loop();
@@ -97,6 +116,13 @@ export function emitKernel(m: ModuleBuilder, relaxed: boolean, MR_ = MR, actVec?
   f.get(b).i32(NR * 4).op("i32.add").set(b);
   f.br(top).end().end();
   // epilogue
+  f.get(ep).mem("i32.load", EP.readC).set(readC);
+  f.get(ep).mem("i32.load", EP.last).set(last);
+  f.get(ep).mem("i32.load", EP.ldr).set(ldr);
+  f.get(ep).mem("i32.load", EP.act).set(act);
+  f.get(ep).mem("v128.load32_splat", EP.beta).set(betaV);
+  f.get(ep).mem("v128.load32_splat", EP.lo).set(loV);
+  f.get(ep).mem("v128.load32_splat", EP.hi).set(hiV);
   f.get(c).set(rowC);
   f.get(res).set(rowR);
   for (let r = 0; r < MR; r++) {
@@ -104,7 +130,7 @@ export function emitKernel(m: ModuleBuilder, relaxed: boolean, MR_ = MR, actVec?
       const x = acc[r * 2 + h]!;
       f.get(x).set(v);
       f.get(readC).if_();
-      f.get(v).get(rowC).mem("v128.load", h * 16).get(beta).op("f32x4.splat").op("f32x4.mul").op("f32x4.add").set(v);
+      f.get(v).get(rowC).mem("v128.load", h * 16).get(betaV).op("f32x4.mul").op("f32x4.add").set(v);
       f.end();
       f.get(last).if_();
       {
@@ -115,7 +141,7 @@ export function emitKernel(m: ModuleBuilder, relaxed: boolean, MR_ = MR, actVec?
         f.get(v).get(bm).mem("v128.load32_splat", r * 4).op("f32x4.add").set(v);
         f.end();
         f.get(act).i32(ACT.clamp).op("i32.eq").if_();
-        f.get(v).get(hi).op("f32x4.splat").op("f32x4.min").get(lo).op("f32x4.splat").op("f32x4.max").set(v);
+        f.get(v).get(hiV).op("f32x4.min").get(loV).op("f32x4.max").set(v);
         f.end();
         if (actVec) {
           f.get(act).i32(ACT.gelu).op("i32.ge_s").if_();
@@ -139,14 +165,14 @@ export function emitKernel(m: ModuleBuilder, relaxed: boolean, MR_ = MR, actVec?
 // Fast paths for full panels: column-contiguous A (rs = 1: one v128 per k) and row-contiguous A (cs = 1: 4x4
 // blocks transposed with shuffles); a scalar loop with zero padding otherwise.
 function emitPackA(m: ModuleBuilder): FunctionBuilder {
-  if (MR !== 4) throw new Error("pack_a fast paths assume MR = 4");
+  if (MR < 4 || MR > 6) throw new Error("pack_a fast paths assume MR = 4, 5 or 6");
   const names = ["dst", "src", "rs", "cs", "mc", "kc", "alpha"];
   const f = m.func("pack_a", ["i32", "i32", "i32", "i32", "i32", "i32", "f32"], [], { export: true, paramNames: names });
   const [dst, src, rs, cs, mc, kc, alpha] = [0, 1, 2, 3, 4, 5, 6] as const;
   const i = f.local("i32", "i"), k = f.local("i32", "k"), rows = f.local("i32", "rows");
   const rowPtr = f.local("i32", "rowPtr"), p = f.local("i32", "p"), d = f.local("i32", "d");
   const av = f.local("v128", "alphaV");
-  const rv = [0, 1, 2, 3].map((j) => f.local("v128", `r${j}`));
+  const rv = [0, 1, 2, 3, 4, 5].map((j) => f.local("v128", `r${j}`));
   const tv = [0, 1, 2, 3].map((j) => f.local("v128", `t${j}`));
   f.get(alpha).op("f32x4.splat").set(av);
   f.get(rs).i32(4).op("i32.mul").set(rs);
@@ -176,8 +202,10 @@ function emitPackA(m: ModuleBuilder): FunctionBuilder {
     f.get(rows).i32(MR).op("i32.eq").get(rs).i32(4).op("i32.eq").op("i32.and").if_();
     {
       f.for_(k, () => f.i32(0), () => f.get(kc), 1, () => {
-        f.get(d).get(rowPtr).get(k).get(cs).op("i32.mul").op("i32.add").mem("v128.load", 0, 2).get(av).op("f32x4.mul").mem("v128.store");
-        f.get(d).i32(16).op("i32.add").set(d);
+        f.get(d).get(rowPtr).get(k).get(cs).op("i32.mul").op("i32.add").mem("v128.load", 0, 2).get(av).op("f32x4.mul").mem("v128.store", 0, 2);
+        if (MR === 6) f.get(d).get(rowPtr).get(k).get(cs).op("i32.mul").op("i32.add").mem("v128.load64_zero", 16, 2).get(av).op("f32x4.mul").memLane("v128.store64_lane", 0, 16);
+        if (MR === 5) f.get(d).get(rowPtr).get(k).get(cs).op("i32.mul").op("i32.add").mem("f32.load", 16).get(alpha).op("f32.mul").mem("f32.store", 16);
+        f.get(d).i32(MR * 4).op("i32.add").set(d);
       });
     }
     f.else_();
@@ -187,7 +215,7 @@ function emitPackA(m: ModuleBuilder): FunctionBuilder {
       const exit = f.block();
       const top = f.loop();
       f.get(k).i32(4).op("i32.add").get(kc).op("i32.gt_s").brIf(exit);
-      for (let r = 0; r < 4; r++) {
+      for (let r = 0; r < MR; r++) {
         f.get(rowPtr).get(k).i32(4).op("i32.mul").op("i32.add");
         if (r) f.get(rs).i32(r).op("i32.mul").op("i32.add");
         f.mem("v128.load", 0, 2).set(rv[r]!);
@@ -197,10 +225,20 @@ function emitPackA(m: ModuleBuilder): FunctionBuilder {
       f.get(rv[0]!).get(rv[1]!).shuffle32(2, 6, 3, 7).set(tv[2]!);
       f.get(rv[2]!).get(rv[3]!).shuffle32(2, 6, 3, 7).set(tv[3]!);
       const outs: [number, number, number[]][] = [[0, 1, [0, 1, 4, 5]], [0, 1, [2, 3, 6, 7]], [2, 3, [0, 1, 4, 5]], [2, 3, [2, 3, 6, 7]]];
+      // rows 0-3 of k+j: one v128 at d + j*MR*4; rows 4-5 (MR = 6): a 64-bit lane of a 2x4 interleave
       outs.forEach(([x, y, l], j) => {
-        f.get(d).get(tv[x]!).get(tv[y]!).shuffle32(l[0]!, l[1]!, l[2]!, l[3]!).get(av).op("f32x4.mul").mem("v128.store", j * 16);
+        f.get(d).get(tv[x]!).get(tv[y]!).shuffle32(l[0]!, l[1]!, l[2]!, l[3]!).get(av).op("f32x4.mul").mem("v128.store", j * MR * 4, 2);
       });
-      f.get(d).i32(64).op("i32.add").set(d);
+      if (MR === 6) {
+        f.get(rv[4]!).get(rv[5]!).shuffle32(0, 4, 1, 5).get(av).op("f32x4.mul").set(tv[0]!);
+        f.get(rv[4]!).get(rv[5]!).shuffle32(2, 6, 3, 7).get(av).op("f32x4.mul").set(tv[1]!);
+        for (let j = 0; j < 4; j++) f.get(d).get(tv[j >> 1]!).memLane("v128.store64_lane", j & 1, j * MR * 4 + 16);
+      }
+      if (MR === 5) {
+        f.get(rv[4]!).get(av).op("f32x4.mul").set(tv[0]!);
+        for (let j = 0; j < 4; j++) f.get(d).get(tv[0]!).memLane("v128.store32_lane", j, j * MR * 4 + 16);
+      }
+      f.get(d).i32(4 * MR * 4).op("i32.add").set(d);
       f.get(k).i32(4).op("i32.add").set(k);
       f.br(top).end().end();
       scalarK(() => f.get(k), true);
@@ -289,6 +327,81 @@ function emitPackB(m: ModuleBuilder): FunctionBuilder {
   return f;
 }
 
+// pack_b_conv(dst, x, geom, pc, kc, jc, nc): the packed panels of rows pc..pc+kc and columns jc..jc+nc of the
+// im2col matrix of the (already zero-padded) image x (C x H x W), without materialising it: row k = (c, ki, kj),
+// column j = (oy, ox), element x[c, oy*sh + ki*dh, ox*sw + kj*dw]. The source pointer advances incrementally
+// along the output row; a panel of 8 columns inside one output row with stride 1 is two v128 copies, others (rows
+// of fewer than 8 left, stride > 1, the last partial panel) go element by element.
+function emitPackBConv(m: ModuleBuilder): FunctionBuilder {
+  const names = ["dst", "x", "geom", "pc", "kc", "jc", "nc"];
+  const f = m.func("pack_b_conv", names.map(() => "i32" as const), [], { export: true, paramNames: names });
+  const [dst, x, geom, pc, kc, jc, nc] = [0, 1, 2, 3, 4, 5, 6] as const;
+  const L = (n: string) => f.local("i32", n);
+  const G: Record<string, number> = {};
+  for (const key of Object.keys(CONV)) G[key] = L(key);
+  const k = L("k"), kk = L("kk"), ki = L("ki"), kj = L("kj"), d = L("d"), pstride = L("pstride"), j = L("j");
+  const oy0 = L("oy0"), ox0 = L("ox0"), ox = L("ox"), src = L("src"), rowStep = L("rowStep"), colStep = L("colStep"), khw = L("khw");
+  const l = L("l"), dl = L("dl"), fast = L("fast");
+  const g = (key: keyof typeof CONV) => f.get(G[key]!);
+  for (const [key, slot] of Object.entries(CONV)) f.get(geom).mem("i32.load", slot * 4).set(G[key]!);
+  g("KH"); g("KW"); f.op("i32.mul").set(khw);
+  f.get(kc).i32(NR * 4).op("i32.mul").set(pstride);
+  f.get(jc); g("OW"); f.op("i32.div_u").set(oy0);
+  f.get(jc); g("OW"); f.op("i32.rem_u").set(ox0);
+  g("sw"); f.i32(4).op("i32.mul").set(colStep);
+  // after OW columns the pointer has moved OW*sw elements; the next output row starts sh input rows down
+  g("sh"); g("W"); f.op("i32.mul"); g("OW"); g("sw"); f.op("i32.mul").op("i32.sub").i32(4).op("i32.mul").set(rowStep);
+  g("sw"); f.i32(1).op("i32.eq").set(fast);
+  f.for_(k, () => f.i32(0), () => f.get(kc), 1, () => {
+    // kk = (c*KH + ki)*KW + kj: src = x + ((c*H + oy0*sh + ki*dh)*W + ox0*sw + kj*dw)*4
+    f.get(pc).get(k).op("i32.add").set(kk);
+    f.get(kk).get(khw).op("i32.rem_u").tee(kj); g("KW"); f.op("i32.div_u").set(ki);
+    f.get(kj); g("KW"); f.op("i32.rem_u").set(kj);
+    f.get(x);
+    f.get(kk).get(khw).op("i32.div_u"); g("H"); f.op("i32.mul");
+    f.get(oy0); g("sh"); f.op("i32.mul").op("i32.add").get(ki); g("dh"); f.op("i32.mul").op("i32.add"); g("W"); f.op("i32.mul");
+    f.get(ox0); g("sw"); f.op("i32.mul").op("i32.add").get(kj); g("dw"); f.op("i32.mul").op("i32.add");
+    f.i32(4).op("i32.mul").op("i32.add").set(src);
+    f.get(ox0).set(ox);
+    f.get(dst).get(k).i32(NR * 4).op("i32.mul").op("i32.add").set(d);
+    f.for_(j, () => f.i32(0), () => f.get(nc), NR, () => {
+      f.get(fast).get(ox).i32(NR).op("i32.add"); g("OW"); f.op("i32.le_s").op("i32.and");
+      f.get(nc).get(j).op("i32.sub").i32(NR).op("i32.ge_s").op("i32.and");
+      f.if_();
+      {
+        f.get(d).get(src).mem("v128.load", 0, 2).mem("v128.store", 0, 2);
+        f.get(d).get(src).mem("v128.load", 16, 2).mem("v128.store", 16, 2);
+        f.get(src).i32(NR * 4).op("i32.add").set(src);
+        f.get(ox).i32(NR).op("i32.add").tee(ox); g("OW"); f.op("i32.eq").if_();
+        f.i32(0).set(ox);
+        f.get(src).get(rowStep).op("i32.add").set(src);
+        f.end();
+      }
+      f.else_();
+      {
+        // element by element; lanes past nc are zero
+        f.get(d).set(dl);
+        f.for_(l, () => f.i32(0), () => f.i32(NR), 1, () => {
+          f.get(dl);
+          f.get(j).get(l).op("i32.add").get(nc).op("i32.lt_s").if_("f32");
+          f.get(src).mem("f32.load");
+          f.else_().f32(0).end();
+          f.mem("f32.store");
+          f.get(dl).i32(4).op("i32.add").set(dl);
+          f.get(src).get(colStep).op("i32.add").set(src);
+          f.get(ox).i32(1).op("i32.add").tee(ox); g("OW"); f.op("i32.eq").if_();
+          f.i32(0).set(ox);
+          f.get(src).get(rowStep).op("i32.add").set(src);
+          f.end();
+        });
+      }
+      f.end();
+      f.get(d).get(pstride).op("i32.add").set(d);
+    });
+  });
+  return f;
+}
+
 // macro(pa, pb, c, ldc, mc, nc, kc, readC, beta, last, bn, bm, res, ldr, act, lo, hi, scratch): all tiles of a block
 function emitMacro(m: ModuleBuilder, kernel: FunctionBuilder): FunctionBuilder {
   const names = ["pa", "pb", "c", "ldc", "mc", "nc", "kc", "readC", "beta", "last", "bn", "bm", "res", "ldr", "act", "lo", "hi", "scratch"];
@@ -299,9 +412,9 @@ function emitMacro(m: ModuleBuilder, kernel: FunctionBuilder): FunctionBuilder {
   const cP = f.local("i32", "cP"), rP = f.local("i32", "rP"), bnP = f.local("i32", "bnP"), bmP = f.local("i32", "bmP");
   const x = f.local("i32", "x"), y = f.local("i32", "y");
   const tileC = () => f.get(P.scratch!);
-  const tileR = () => f.get(P.scratch!).i32(192).op("i32.add");
-  const bn8 = () => f.get(P.scratch!).i32(384).op("i32.add");
-  const bm8 = () => f.get(P.scratch!).i32(416).op("i32.add");
+  const tileR = () => f.get(P.scratch!).i32(SCRATCH.tileR).op("i32.add");
+  const bn8 = () => f.get(P.scratch!).i32(SCRATCH.bn).op("i32.add");
+  const bm8 = () => f.get(P.scratch!).i32(SCRATCH.bm).op("i32.add");
   // copy an mr x nr tile: dst[y*dstLd + x*4] = src[y*srcLd + x*4]
   const copyTile = (dst: () => void, dstLd: () => void, srcp: () => void, srcLd: () => void) => {
     f.for_(y, () => f.i32(0), () => f.get(mr), 1, () => {
@@ -312,11 +425,20 @@ function emitMacro(m: ModuleBuilder, kernel: FunctionBuilder): FunctionBuilder {
       });
     });
   };
+  const epAt = () => f.get(P.scratch!).i32(SCRATCH.ep).op("i32.add");
+  // the kernel's epilogue block: the tile-independent scalars, written once per macro call (ldr per call site)
+  epAt(); f.get(P.readC!).mem("i32.store", EP.readC);
+  epAt(); f.get(P.beta!).mem("f32.store", EP.beta);
+  epAt(); f.get(P.last!).mem("i32.store", EP.last);
+  epAt(); f.get(P.act!).mem("i32.store", EP.act);
+  epAt(); f.get(P.lo!).mem("f32.store", EP.lo);
+  epAt(); f.get(P.hi!).mem("f32.store", EP.hi);
   const callKernel = (c: () => void, ldc: () => void, bn: () => void, bm: () => void, res: () => void, ldr: () => void) => {
+    epAt(); ldr(); f.mem("i32.store", EP.ldr);
     f.get(P.pa!).get(i).get(P.kc!).op("i32.mul").i32(4).op("i32.mul").op("i32.add");
     f.get(P.pb!).get(j).get(P.kc!).op("i32.mul").i32(4).op("i32.mul").op("i32.add");
-    c(); ldc(); f.get(P.kc!).get(P.readC!).get(P.beta!).get(P.last!);
-    bn(); bm(); res(); ldr(); f.get(P.act!).get(P.lo!).get(P.hi!);
+    c(); ldc(); f.get(P.kc!);
+    bn(); bm(); res(); epAt();
     f.call(kernel);
   };
   f.for_(j, () => f.i32(0), () => f.get(P.nc!), NR, () => {
@@ -368,7 +490,7 @@ function emitMacro(m: ModuleBuilder, kernel: FunctionBuilder): FunctionBuilder {
 }
 
 // gemm_task(task, args, tid): one (batch, M chunk, N chunk) tile of the problem, cache-blocked
-function emitTask(m: ModuleBuilder, packA: FunctionBuilder, packB: FunctionBuilder, macro: FunctionBuilder): void {
+function emitTask(m: ModuleBuilder, packA: FunctionBuilder, packB: FunctionBuilder, packBConv: FunctionBuilder, macro: FunctionBuilder): void {
   const f = m.func("gemm_task", ["i32", "i32", "i32"], [], { export: true, paramNames: ["task", "args", "tid"] });
   const [task, args, tid] = [0, 1, 2] as const;
   const L = (n: string) => f.local("i32", n);
@@ -412,9 +534,16 @@ function emitTask(m: ModuleBuilder, packA: FunctionBuilder, packB: FunctionBuild
       minI32(f, () => f.i32(KC), () => { arg(ARG.K); f.get(pc).op("i32.sub"); });
       f.set(kc);
       f.get(pc).get(kc).op("i32.add"); arg(ARG.K); f.op("i32.ge_s").set(last);
+      arg(ARG.conv); f.if_();
+      {
+        // B is the implicit im2col matrix of the image at B (this batch's channel group)
+        f.get(ws).i32(WS.packB).op("i32.add").get(B); arg(ARG.conv); f.get(pc).get(kc).get(jc).get(nc).call(packBConv);
+      }
+      f.else_();
       f.get(ws).i32(WS.packB).op("i32.add");
       elemOff(B, () => f.get(pc), ARG.rsB, () => f.get(jc), ARG.csB);
       arg(ARG.rsB); arg(ARG.csB); f.get(kc).get(nc).call(packB);
+      f.end();
       f.for_(ic, () => f.get(m0), () => f.get(m1), MC, () => {
         minI32(f, () => f.i32(MC), () => f.get(m1).get(ic).op("i32.sub"));
         f.set(mc);
