@@ -9,7 +9,7 @@ import { MAX_PAGES, wasmMemory } from "./memory.js";
 import { compileAsync, compilesSettled } from "./module_cache.js";
 import { peekThreadPool, resetThreadPool, threadPool } from "./threads.js";
 import { buildGemmModule } from "./gemm_kernels.js";
-import { buildIm2col } from "./conv.js";
+import { buildConvModule } from "./conv.js";
 import { getWasmHost } from "./host.js";
 
 export interface WasmReadyOptions {
@@ -34,7 +34,7 @@ function precompileEagerKernels(): void {
   const shared = wasmMemory().shared;
   // the same bytes gemm.ts and conv.ts build, so their pool.load finds these modules in the cache
   compileAsync(buildGemmModule({ shared, maxPages: MAX_PAGES, relaxed: feats.relaxedSimd }).toBytes());
-  compileAsync(buildIm2col(shared).toBytes());
+  compileAsync(buildConvModule(shared).toBytes());
 }
 
 /**
