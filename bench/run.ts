@@ -1,6 +1,7 @@
 // bench/run: the benchmark suite (`npm run bench [-- --filter cos --quick]`). In: CLI flags. Out: a table
 // on stdout (machine, median time per workload and system, GFLOP/s, ratios vs coil eager and vs the best
-// peer, output check vs coil eager) and the same data as JSON in bench/results/latest.json (filtered or
+// peer, output check vs coil eager; "coil compiled" is the default CPU backend, the WebAssembly codegen, and
+// "coil js" the JavaScript codegen) and the same data as JSON in bench/results/latest.json (filtered or
 // --quick runs write bench/results/latest-partial.json instead, so a partial run never replaces a full one).
 
 import * as os from "node:os";
@@ -12,6 +13,7 @@ import { workloads, SYSTEMS, PEERS, type SystemName, type Workload } from "./wor
 import { ORT_VERSION } from "./peers/ort.js";
 import { TFJS_VERSION } from "./peers/tfjs.js";
 import { JAX_VERSION } from "./peers/jax.js";
+import { config } from "../src/inductor.js";
 
 interface Args { filters: string[]; quick: boolean; systems: SystemName[]; out: string | null }
 
@@ -167,13 +169,14 @@ async function main(): Promise<void> {
   if (errors.length) console.log(`errors:\n${errors.join("\n")}`);
   const bad = rows.flatMap((r) => Object.entries(r.cells).filter(([, c]) => c.checkOk === false).map(([s, c]) => `  ${r.workload} · ${s}: max abs diff ${c.maxAbsDiff}`));
   if (bad.length) console.log(`outputs that differ from coil eager (!diff):\n${bad.join("\n")}`);
-  console.log("times: median per call; GF/s = GFLOP/s; 'vs' ratios > 1 mean coil compiled is faster. ort = onnxruntime-node default threads, ort 1t = one intra-op thread.");
+  console.log("times: median per call; GF/s = GFLOP/s; 'vs' ratios > 1 mean coil compiled is faster. coil compiled = compile() on the default CPU backend (config.cpuBackend, here " +
+    `"${config.cpuBackend}"), coil js = the JavaScript codegen. ort = onnxruntime-node default threads, ort 1t = one intra-op thread.`);
   const partial = args.filters.length > 0 || args.quick;
   const out = args.out ?? path.join(here, "results", partial ? "latest-partial.json" : "latest.json");
   fs.mkdirSync(path.dirname(out), { recursive: true });
   const json = {
     date: new Date().toISOString(), machine: { ...machine, loadavgAtEnd: os.loadavg().map((x) => +x.toFixed(2)) }, versions,
-    options: { filters: args.filters, quick: args.quick, systems: args.systems }, totalSeconds: +((performance.now() - t0) / 1000).toFixed(1), rows,
+    options: { filters: args.filters, quick: args.quick, systems: args.systems, cpuBackend: config.cpuBackend }, totalSeconds: +((performance.now() - t0) / 1000).toFixed(1), rows,
   };
   fs.writeFileSync(out, JSON.stringify(json, null, 2) + "\n");
   console.log(`wrote ${path.relative(process.cwd(), out)}`);

@@ -1,6 +1,7 @@
 // bench/workloads/index: the benchmark table's rows. In: nothing (sizes are fixed here; inputs are made
 // deterministically by bench/harness.randn). Out: a list of Workloads, each with a setup function per
-// system (coil eager, coil compiled, peers) that returns a runnable impl on the same inputs.
+// system (coil eager, coil compiled on the default CPU backend = the WebAssembly codegen, coil js = the
+// JavaScript codegen, peers) that returns a runnable impl on the same inputs.
 
 import { config, disposeWasmTensor } from "../../src/inductor.js";
 import * as coil from "../../src/index.js";
@@ -17,8 +18,8 @@ export interface Impl {
   output: () => ArrayLike<number> | Promise<ArrayLike<number>>;
 }
 
-export type SystemName = "coil eager" | "coil compiled" | "coil wasm" | "ort" | "ort 1t" | "tfjs-wasm" | "jax-js";
-export const SYSTEMS: SystemName[] = ["coil eager", "coil compiled", "coil wasm", "ort", "ort 1t", "tfjs-wasm", "jax-js"];
+export type SystemName = "coil eager" | "coil compiled" | "coil js" | "ort" | "ort 1t" | "tfjs-wasm" | "jax-js";
+export const SYSTEMS: SystemName[] = ["coil eager", "coil compiled", "coil js", "ort", "ort 1t", "tfjs-wasm", "jax-js"];
 export const PEERS: SystemName[] = ["ort", "ort 1t", "tfjs-wasm", "jax-js"];
 
 export interface Workload {
@@ -40,16 +41,18 @@ function coilCells(fn: (...xs: T[]) => T, inputs: () => T[], dtype?: coil.DTypeN
   const prep = (): T[] => inputs().map((x) => (dtype ? x.to(dtype) : x));
   return {
     "coil eager": async () => { const xs = prep(); return { run: () => coil.noGrad(() => fn(...xs)), output: () => f32(coil.noGrad(() => fn(...xs))) }; },
+    // the default CPU backend, the WebAssembly SIMD codegen: outputs live in Wasm memory and are released at
+    // once, as a caller that is done with them would (disposeWasmTensor is a no-op for other tensors)
     "coil compiled": async () => {
       const xs = prep(); const g = coil.compile(fn);
-      return { run: () => coil.noGrad(() => g(...xs)), output: () => f32(coil.noGrad(() => g(...xs))) };
-    },
-    // the WebAssembly SIMD codegen (config.cpuBackend = "wasm"); outputs live in Wasm memory and are
-    // released at once, as a caller that is done with them would
-    "coil wasm": async () => {
-      const xs = prep(); const g = coil.compile(fn);
-      const call = () => config.patch({ cpuBackend: "wasm" }, () => coil.noGrad(() => g(...xs) as T));
+      const call = () => coil.noGrad(() => g(...xs) as T);
       return { run: () => { disposeWasmTensor(call()); }, output: () => f32(call()) };
+    },
+    // the JavaScript codegen (config.cpuBackend = "js", patched around compile and every call)
+    "coil js": async () => {
+      const xs = prep(); const g = coil.compile(fn);
+      const call = () => config.patch({ cpuBackend: "js" }, () => coil.noGrad(() => g(...xs) as T));
+      return { run: () => call(), output: () => f32(call()) };
     },
   };
 }
@@ -120,7 +123,7 @@ function mlpRows(): Workload[] {
   const coilX = () => C.fromF32(mlpInput(), xShape);
   const mlpCells: Workload["systems"] = {
     "coil eager": async () => { const m = mlpModel(), x = coilX(); return { run: () => coil.noGrad(() => m.call(x)), output: () => f32(coil.noGrad(() => m.call(x))) }; },
-    "coil compiled": async () => { const m = coil.compile(mlpModel()), x = coilX(); return { run: () => coil.noGrad(() => m(x)), output: () => f32(coil.noGrad(() => m(x))) }; },
+    "coil compiled": async () => { const m = coil.compile(mlpModel()), x = coilX(); return { run: () => { disposeWasmTensor(coil.noGrad(() => m(x)) as T); }, output: () => f32(coil.noGrad(() => m(x)) as T) }; },
     ...ortCells(() => O.mlpGraph(MLP_BATCH, mlpLayers()), () => ({ x: { data: mlpInput(), shape: xShape } })),
     "tfjs-wasm": tfjsCell(() => {
       const tx = TF.t(mlpInput(), xShape) as TF.tf.Tensor2D;
@@ -181,7 +184,7 @@ function encoderRows(): Workload[] {
   const H = C.ENCODER.nhead, E = C.ENCODER.dModel;
   const fwd: Workload["systems"] = {
     "coil eager": async () => { const m = seededEncoder(), x = C.fromF32(encX(), encShape); return { run: () => coil.noGrad(() => m.call(x)), output: () => f32(coil.noGrad(() => m.call(x))) }; },
-    "coil compiled": async () => { const m = coil.compile(seededEncoder()), x = C.fromF32(encX(), encShape); return { run: () => coil.noGrad(() => m(x)), output: () => f32(coil.noGrad(() => m(x))) }; },
+    "coil compiled": async () => { const m = coil.compile(seededEncoder()), x = C.fromF32(encX(), encShape); return { run: () => { disposeWasmTensor(coil.noGrad(() => m(x)) as T); }, output: () => f32(coil.noGrad(() => m(x)) as T) }; },
     ...ortCells(() => O.encoderGraph(ENC_B, ENC_S, E, H, C.paramsOf(seededEncoder())), () => ({ x: { data: encX(), shape: encShape } })),
     "tfjs-wasm": tfjsCell(() => { const v = TF.encoderVars(C.paramsOf(seededEncoder())); const tx = TF.t(encX(), encShape) as TF.tf.Tensor3D; return TF.tfImpl(() => TF.encoder(tx, v, H)); }),
     "jax-js": async () => {

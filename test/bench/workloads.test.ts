@@ -1,12 +1,17 @@
 // test/bench/workloads: smoke test of the benchmark suite's coil workload functions (bench/workloads/
-// coil_fns.ts) on small sizes against plain-JS references, so `npm run bench` times the right programs.
-// No timing assertions. In: seeded small inputs. Out: node:test results.
+// coil_fns.ts) on small sizes against plain-JS references, so `npm run bench` times the right programs;
+// and of the coil columns: "coil compiled" compiles on the default CPU backend (the WebAssembly codegen where
+// SIMD exists), "coil js" on the JavaScript codegen, both equal to coil eager. No timing assertions.
+// In: seeded small inputs. Out: node:test results.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as coil from "../../src/index.js";
 import * as C from "../../bench/workloads/coil_fns.js";
 import { randn, maxAbsDiff } from "../../bench/harness.js";
+import { SYSTEMS, workloads } from "../../bench/workloads/index.js";
+import { config } from "../../src/inductor.js";
+import { runAndGetArtifacts } from "../../src/inductor/codegen/index.js";
 
 const out = (t: coil.Tensor): number[] => Array.from(t.toArray());
 const close = (got: number[], want: number[], tol = 1e-4): void => {
@@ -74,4 +79,19 @@ test("bench workloads: MLP matches its parameters, encoder train steps lower the
   const losses = [0, 1, 2, 3].map(() => C.trainStep((t) => enc.call(t), opt, ex, et));
   assert.ok(losses.every(Number.isFinite));
   assert.ok(losses[3]! < losses[0]!, `loss did not decrease: ${losses.join(", ")}`);
+});
+
+test("bench columns: coil compiled is the default CPU backend, coil js the JavaScript codegen; both equal coil eager", async () => {
+  assert.ok(SYSTEMS.includes("coil js") && !SYSTEMS.includes("coil wasm" as never), SYSTEMS.join(", "));
+  const row = workloads().find((w) => w.id === "cos(cos(cos(x))) 1M")!;
+  const eager = Array.from(await (await row.systems["coil eager"]!()).output());
+  for (const [sys, format] of [["coil compiled", `cpu-${config.cpuBackend}/1`], ["coil js", "cpu-js/1"]] as const) {
+    const impl = await row.systems[sys]!();
+    const { result, artifacts } = runAndGetArtifacts(() => impl.output());
+    assert.deepEqual(artifacts.map((a) => a.format), [format], `${sys}: compiled for ${format}`);
+    close(Array.from(await result), eager, 1e-6);
+    impl.run(); // the timed call (its output released on the Wasm backend) still runs
+  }
+  const withJs = workloads().filter((w) => w.systems["coil js"]).map((w) => w.id);
+  assert.ok(withJs.length >= 8, withJs.join(", "));
 });
