@@ -1,6 +1,7 @@
 // wasm/math: vectorised float32 math emitters (f32x4) that inline into any function body, for fused kernels:
 // exp, expm1, log, log1p, sigmoid, tanh, sqrt, rsqrt here; sin, cos, tan, erf, gelu (erf and tanh forms), pow
-// through the float64 cores in math_f64.ts. In: a MathScope and the v128 local(s) holding the input lanes.
+// through the float64 cores in math_f64.ts. Where the scope fuses multiply-adds (relaxed SIMD, MathScope.fma) the
+// Cody-Waite and polynomial steps are f32x4.relaxed_madd. In: a MathScope and the v128 local(s) holding the input lanes.
 // Out: the result vector pushed on the wasm stack. Error bounds are measured in test/wasm/math.test.ts and
 // listed in docs/wasm.md.
 
@@ -31,11 +32,13 @@ function expCore(s: MathScope, x: number): { n: number; em: number } {
   const xc = s.v(), nf = s.v(), r = s.v();
   f.get(x).f32x4(150).op("f32x4.min").f32x4(-150).op("f32x4.max").set(xc);
   f.get(xc).f32x4(LOG2E).op("f32x4.mul").op("f32x4.nearest").set(nf);
-  f.get(xc).get(nf).f32x4(LN2_HI).op("f32x4.mul").op("f32x4.sub").get(nf).f32x4(LN2_LO).op("f32x4.mul").op("f32x4.sub").set(r);
+  // r = xc - nf*LN2_HI - nf*LN2_LO (multiply-adds by the negated constants: the same rounding unfused)
+  f.get(nf); s.maddL(-LN2_HI, xc); f.set(r);
+  f.get(nf); s.maddL(-LN2_LO, r); f.set(r);
   const em = s.v();
   // em = r + r^2 * (1/2 + r/6 + r^2/24 + ...)
   s.polyF32(r, [1 / 5040, 1 / 720, 1 / 120, 1 / 24, 1 / 6, 1 / 2]);
-  f.get(r).get(r).op("f32x4.mul").op("f32x4.mul").get(r).op("f32x4.add").set(em);
+  f.get(r).get(r).op("f32x4.mul"); s.madd(() => f.get(r)); f.set(em);
   const n = nf; // reuse: n as i32x4
   f.get(nf).op("i32x4.trunc_sat_f32x4_s").set(n);
   s.done(xc, r);
@@ -64,7 +67,7 @@ function emitExpm1(s: MathScope, x: number): void {
   f.get(n).i32x4(-30).op("i32x4.max_s"); pow2i(s); f.set(t);
   // expm1 = t*em + (t - 1); exact t - 1 for n <= 24; x > 80 takes exp(x)
   f.get(big);
-  f.get(em).get(t).op("f32x4.mul").get(t).f32x4(1).op("f32x4.sub").op("f32x4.add");
+  f.get(em).get(t); s.madd(() => f.get(t).f32x4(1).op("f32x4.sub"));
   f.get(x).f32x4(80).op("f32x4.gt").op("v128.bitselect").set(t);
   // keep the sign of zero
   f.get(x).get(t).get(x).f32x4(0).op("f32x4.eq").op("v128.bitselect");

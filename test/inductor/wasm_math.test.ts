@@ -1,12 +1,38 @@
 // The Wasm codegen's float32 sin/cos fast path (codegen/wasm/fast_trig.ts) against float64 Math.sin/cos:
-// error in float32 ulps over a sweep of [-8192, 8192] and small arguments, and the float64 fallback for
-// vectors with a lane beyond 8192, NaN or infinity (exact special values).
+// error in float32 ulps over a sweep of [-8192, 8192], small arguments and float32 bit patterns, and the float64 fallback for
+// vectors with a lane beyond 8192 or infinity (exact special values); exp and gelu (fast_math.ts). Every test
+// runs for the portable mul + add kernels and, where the engine has relaxed SIMD, the fused multiply-add ones
+// (setMathFma; the FX graph cache is off so each path generates its own kernels). Without Liftoff: the
+// bounds are for the optimised code hot loops run in.
+import { setFlagsFromString } from "node:v8";
+setFlagsFromString("--no-liftoff");
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as coil from "../../src/index.js";
 import { config } from "../../src/inductor/config.js";
+import { setMathFma } from "../../src/wasm/math_scope.js";
+import { wasmFeatures } from "../../src/wasm/features.js";
+import { sweep } from "../wasm/math_harness.js";
 
 type T = coil.Tensor;
+
+const PATHS: boolean[] = wasmFeatures().relaxedSimd ? [false, true] : [false];
+let fmaNow = false;
+const pathName = (fma: boolean) => (fma ? "fused" : "mul+add");
+/** Register the test once per path (portable, fused). */
+function ptest(name: string, body: () => void): void {
+  for (const fma of PATHS) test(`${name} [${pathName(fma)}]`, () => { fmaNow = fma; body(); });
+}
+
+/** Compile and run fn on x with the wasm backend, the current path's kernels. */
+function compiled(fn: (x: T) => T, x: T): T {
+  setMathFma(fmaNow);
+  try {
+    return config.patch({ cpuBackend: "wasm", fxGraphCache: false }, () => coil.compile(fn)(x)) as T;
+  } finally {
+    setMathFma(null);
+  }
+}
 
 function ulpErr(got: number, want: number): number {
   const w = Math.fround(want);
@@ -16,10 +42,9 @@ function ulpErr(got: number, want: number): number {
   return Math.abs(got - want) / e;
 }
 
-function sweep(values: Float32Array, fn: "sin" | "cos"): { max: number; at: number } {
+function sweep1(values: Float32Array, fn: "sin" | "cos"): { max: number; at: number } {
   const x = coil.tensor(Array.from(values));
-  const y = config.patch({ cpuBackend: "wasm" }, () => coil.compile((x: T) => (fn === "sin" ? x.sin() : x.cos()))(x)) as T;
-  const out = y.data() as Float32Array;
+  const out = compiled((x: T) => (fn === "sin" ? x.sin() : x.cos()), x).data() as Float32Array;
   let max = 0, at = 0;
   for (let i = 0; i < values.length; i++) {
     const want = fn === "sin" ? Math.sin(values[i]!) : Math.cos(values[i]!);
@@ -31,21 +56,26 @@ function sweep(values: Float32Array, fn: "sin" | "cos"): { max: number; at: numb
 }
 
 for (const fn of ["sin", "cos"] as const) {
-  test(`${fn}: fast float32 path within 2 ulp on [-8192, 8192] (absolute 2^-23 near zeros)`, () => {
+  ptest(`${fn}: fast float32 path within 2 ulp on [-8192, 8192] (absolute 2^-23 near zeros)`, () => {
     const n = 200003;
     const v = new Float32Array(n);
     for (let i = 0; i < n; i++) v[i] = -8192 + (16384 * i) / (n - 1);
     for (let i = 0; i < 4000; i++) v[i] = (i - 2000) * 1e-3; // small arguments
-    const { max, at } = sweep(v, fn);
+    const { max, at } = sweep1(v, fn);
     assert.ok(max <= 2, `max error ${max} ulp at ${at}`);
-    if (process.env.COIL_PRINT_ULP) console.log(`${fn}: max ${max.toFixed(3)} ulp at ${at}`);
+    if (process.env.COIL_PRINT_ULP) console.log(`${fn} [${pathName(fmaNow)}]: max ${max.toFixed(3)} ulp at ${at}`);
   });
 
-  test(`${fn}: large arguments, NaN, +-Inf, +-0 take the float64 path`, () => {
+  ptest(`${fn}: every 8191st float32 bit pattern (subnormals, huge, ±0, ±Inf, NaN): within 2 ulp, NaN exact`, () => {
+    const v = sweep(8191);
+    const { max, at } = sweep1(v, fn);
+    assert.ok(max <= 2, `max error ${max} ulp at ${at}`);
+  });
+
+  ptest(`${fn}: large arguments and +-Inf (float64 path), NaN and +-0 (fast path): exact`, () => {
     const v = new Float32Array([1e4, -3e7, 1e30, NaN, Infinity, -Infinity, 0, -0, 8193, 1e-40, 3, 4, 100000, 2 ** 100, -(2 ** 60), 5]);
     const x = coil.tensor(Array.from(v));
-    const y = config.patch({ cpuBackend: "wasm" }, () => coil.compile((x: T) => (fn === "sin" ? x.sin() : x.cos()))(x)) as T;
-    const out = y.data() as Float32Array;
+    const out = compiled((x: T) => (fn === "sin" ? x.sin() : x.cos()), x).data() as Float32Array;
     v.forEach((a, i) => {
       const want = Math.fround(fn === "sin" ? Math.sin(a) : Math.cos(a));
       if (Number.isNaN(want)) assert.ok(Number.isNaN(out[i]!), `${fn}(${a})`);
@@ -57,7 +87,7 @@ for (const fn of ["sin", "cos"] as const) {
 /** Max error in float32 ulps (absolute `floor` below which differences count as 0) of the compiled fn. */
 function maxUlp(values: number[], fn: (x: T) => T, ref: (x: number) => number, floor = 0): { max: number; at: number } {
   const x = coil.tensor(values);
-  const out = (config.patch({ cpuBackend: "wasm" }, () => coil.compile(fn)(x)) as T).data() as Float32Array;
+  const out = compiled(fn, x).data() as Float32Array;
   let max = 0, at = 0;
   values.forEach((v, i) => {
     const want = ref(Math.fround(v)), got = out[i]!;
@@ -66,14 +96,14 @@ function maxUlp(values: number[], fn: (x: T) => T, ref: (x: number) => number, f
     const e = ulpErr(got, want);
     if (e > max) { max = e; at = v; }
   });
-  if (process.env.COIL_PRINT_ULP) console.log(`max ${max.toFixed(3)} ulp at ${at}`);
+  if (process.env.COIL_PRINT_ULP) console.log(`[${pathName(fmaNow)}] max ${max.toFixed(3)} ulp at ${at}`);
   return { max, at };
 }
 
 const grid = (lo: number, hi: number, n: number) => Array.from({ length: n }, (_, i) => Math.fround(lo + ((hi - lo) * i) / (n - 1)));
 const SPECIAL = [NaN, Infinity, -Infinity, 0, -0, 1e-40, -1e-40, 88.7, 88.8, -87, -103, -104, -150, 1000, -1000];
 
-test("exp: float32 fast path within 2 ulp on [-87, 88.7], subnormal results, specials as Math.exp", () => {
+ptest("exp: float32 fast path within 2 ulp on [-87, 88.7], subnormal results, specials as Math.exp", () => {
   const { max, at } = maxUlp([...grid(-87, 88.7, 100001), ...SPECIAL], (x) => x.exp(), Math.exp);
   assert.ok(max <= 2, `max ${max} ulp at ${at}`);
   // results in the subnormal range round once: within one subnormal step
@@ -81,7 +111,7 @@ test("exp: float32 fast path within 2 ulp on [-87, 88.7], subnormal results, spe
   assert.ok(sub.max <= 2, `subnormal max ${sub.max} ulp at ${sub.at}`);
 });
 
-test("gelu (erf form): float32 erfc path within 8 ulp for x >= -1, 24 ulp in the negative tail (absolute 1e-9 beyond), +Inf -> +Inf, NaN -> NaN", () => {
+ptest("gelu (erf form): float32 erfc path within 8 ulp for x >= -1, 24 ulp in the negative tail (absolute 1e-9 beyond), +Inf -> +Inf, NaN -> NaN", () => {
   const erf = (x: number) => { // float64 reference: series below 2, continued fraction above
     const ax = Math.abs(x);
     let r: number;

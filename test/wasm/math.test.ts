@@ -1,9 +1,14 @@
 // test/wasm/math: each vectorised math emitter over a sweep of float32 bit patterns (both signs, subnormals,
 // huge arguments, ±0, ±inf, NaN) plus dense random samples in [-10, 10], against float64 references rounded to
-// float32: special values must match exactly and the max error in ulps must stay within the documented bound.
+// float32: special values must match exactly and the max error in ulps must stay within the documented bound,
+// for both the portable mul + add path and fused multiply-adds (relaxed SIMD, where the engine has it). Runs
+// without Liftoff, so the bounds hold for the optimised code that hot loops run in.
+import { setFlagsFromString } from "node:v8";
+setFlagsFromString("--no-liftoff");
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { UNARY } from "../../src/wasm/math.js";
+import { wasmFeatures } from "../../src/wasm/features.js";
 import { wasmMemory } from "../../src/wasm/memory.js";
 import { twoOverPiTable } from "../../src/wasm/math_f64.js";
 import { buildMathKernels, sweep, run, measure, REF, erf64, erfc64, type Fn } from "./math_harness.js";
@@ -14,7 +19,9 @@ const BOUND: Record<Fn, number> = {
   sin: 0.501, cos: 0.501, tan: 0.501, erf: 1, gelu: 2.5, gelu_tanh: 0.501, pow: 0.501,
 };
 
-const k = buildMathKernels();
+const PATHS: boolean[] = wasmFeatures().relaxedSimd ? [false, true] : [false];
+const kernels = new Map(PATHS.map((fma) => [fma, buildMathKernels(fma)] as const));
+const pathName = (fma: boolean) => (fma ? "fused" : "mul+add");
 let seed = 99;
 const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
 const xs = (() => {
@@ -47,16 +54,26 @@ test("the 2/pi bit table matches the known expansion 0.A2F9836E4E441529FC2757D1.
   assert.equal(t[11], 0xfc2757d1);
 });
 
-for (const fn of UNARY) {
-  test(`${fn}: specials exact, max error <= ${BOUND[fn]} ulp over ${xs.length} inputs`, () => {
-    const got = run(k, fn, xs);
-    const st = measure(xs, got, (i) => REF[fn](xs[i]!));
-    assert.deepEqual(st.bad, [], `${fn}: special values differ`);
-    assert.ok(st.maxUlp <= BOUND[fn], `${fn}: max error ${st.maxUlp} ulp at x=${st.atUlp} (bound ${BOUND[fn]})`);
-  });
+for (const fma of PATHS) {
+  const k = kernels.get(fma)!;
+  for (const fn of UNARY) {
+    test(`${fn} (${pathName(fma)}): specials exact, max error <= ${BOUND[fn]} ulp over ${xs.length} inputs`, () => {
+      const got = run(k, fn, xs);
+      const st = measure(xs, got, (i) => REF[fn](xs[i]!));
+      assert.deepEqual(st.bad, [], `${fn}: special values differ`);
+      if (process.env.COIL_PRINT_ULP) console.log(`${fn} (${pathName(fma)}): max ${st.maxUlp.toFixed(3)} ulp at ${st.atUlp}`);
+      assert.ok(st.maxUlp <= BOUND[fn], `${fn}: max error ${st.maxUlp} ulp at x=${st.atUlp} (bound ${BOUND[fn]})`);
+    });
+  }
 }
 
+test("fused multiply-adds change results: the fused build differs from mul + add somewhere (relaxed SIMD only)", { skip: PATHS.length < 2 }, () => {
+  const a = run(kernels.get(false)!, "exp", xs), b = run(kernels.get(true)!, "exp", xs);
+  assert.ok(a.some((v, i) => v !== b[i] && !Number.isNaN(v)), "the two builds gave identical exp results: relaxed_madd was not emitted or not fused");
+});
+
 test(`pow: C special cases exact, max error <= ${BOUND.pow} ulp`, () => {
+  const k = kernels.get(PATHS[PATHS.length - 1]!)!;
   const base = sweep(65521);
   const ys = [0, -0, 1, -1, 2, 3, -3, 0.5, -0.5, 1.5, 10, 31, -31, 100.25, 1e10, -1e10, Infinity, -Infinity, NaN, 2.5e-3, 7, 1 / 3];
   const X: number[] = [], Y: number[] = [];

@@ -6,13 +6,16 @@ import { MAX_PAGES, wasmMemory } from "../../src/wasm/memory.js";
 
 export type Fn = UnaryMath | "pow";
 
-/** Instantiate `name(src, dst, n)` for every function (pow: `pow(srcX, srcY, dst, n)`), n a multiple of 4. */
-export function buildMathKernels(): Record<Fn, (...a: number[]) => void> {
+/**
+ * Instantiate `name(src, dst, n)` for every function (pow: `pow(srcX, srcY, dst, n)`), n a multiple of 4;
+ * `fma`: fused multiply-adds (relaxed SIMD) or the portable mul + add.
+ */
+export function buildMathKernels(fma = false): Record<Fn, (...a: number[]) => void> {
   const mem = wasmMemory();
   const m = new ModuleBuilder({ shared: mem.shared, maxPages: MAX_PAGES }, "math_test");
   for (const fn of UNARY) {
     const f = m.func(fn, ["i32", "i32", "i32"], [], { export: true, paramNames: ["src", "dst", "n"] });
-    const s = new MathScope(m, f);
+    const s = new MathScope(m, f, { fma });
     const i = f.local("i32", "i"), x = f.local("v128", "x");
     f.for_(i, () => f.i32(0), () => f.get(2), 4, () => {
       f.get(0).get(i).i32(4).op("i32.mul").op("i32.add").mem("v128.load").set(x);
@@ -22,7 +25,7 @@ export function buildMathKernels(): Record<Fn, (...a: number[]) => void> {
     });
   }
   const f = m.func("pow", ["i32", "i32", "i32", "i32"], [], { export: true });
-  const s = new MathScope(m, f);
+  const s = new MathScope(m, f, { fma });
   const i = f.local("i32"), x = f.local("v128"), y = f.local("v128");
   f.for_(i, () => f.i32(0), () => f.get(3), 4, () => {
     f.get(0).get(i).i32(4).op("i32.mul").op("i32.add").mem("v128.load").set(x);

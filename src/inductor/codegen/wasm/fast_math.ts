@@ -2,7 +2,8 @@
 // general emitters of src/wasm/math where V8's lowering is costly: the clamp uses pmin/pmax (one
 // instruction; NaN passes through), the integer n comes from the low mantissa bits of x*log2(e) + 1.5*2^23
 // (no trunc_sat), and gelu evaluates erfc in float32 (Numerical Recipes' erfc, relative error < 1.2e-7)
-// instead of two float64 halves. Errors: docs/wasm-codegen.md, tested in test/inductor/wasm_math.test.ts.
+// instead of two float64 halves. With relaxed SIMD (MathScope.fma) the reduction and polynomial steps are fused
+// multiply-adds. Errors: docs/wasm.md, tested (both paths) in test/inductor/wasm_math.test.ts.
 // In: a MathScope and the f32x4 local x. Out: the result pushed on the stack.
 
 import type { MathScope } from "../../../wasm/math.js";
@@ -15,12 +16,13 @@ export function emitFastExp(s: MathScope, x: number): void {
   const f = s.f;
   const xc = s.v(), t = s.v(), j = s.v(), r = s.v(), n = s.v(), n1 = s.v();
   f.get(x).f32x4(-150).op("f32x4.pmax").f32x4(150).op("f32x4.pmin").set(xc);
-  f.get(xc).f32x4(Math.LOG2E).op("f32x4.mul").f32x4(MAGIC).op("f32x4.add").set(t);
+  f.get(xc); s.maddK(Math.LOG2E, MAGIC); f.set(t);
   f.get(t).f32x4(MAGIC).op("f32x4.sub").set(j);
-  f.get(xc).get(j).f32x4(LN2_HI).op("f32x4.mul").op("f32x4.sub").get(j).f32x4(LN2_LO).op("f32x4.mul").op("f32x4.sub").set(r);
+  f.get(j); s.maddL(-LN2_HI, xc); f.set(r);
+  f.get(j); s.maddL(-LN2_LO, r); f.set(r);
   // 1 + r + r^2 (1/2 + r/6 + ... + r^5/5040)
   s.polyF32(r, [1 / 5040, 1 / 720, 1 / 120, 1 / 24, 1 / 6, 1 / 2]);
-  f.get(r).get(r).op("f32x4.mul").op("f32x4.mul").get(r).op("f32x4.add").f32x4(1).op("f32x4.add");
+  f.get(r).get(r).op("f32x4.mul"); s.madd(() => f.get(r)); f.f32x4(1).op("f32x4.add");
   f.get(t).i32x4(0x4b400000).op("i32x4.sub").set(n);
   f.get(n).i32(1).op("i32x4.shr_s").set(n1);
   // two power-of-two steps keep both factors normal (subnormal results round once)

@@ -1,41 +1,54 @@
-// inductor/codegen/wasm/fast_trig: float32 sin/cos for fused kernels: Cody-Waite reduction by pi/2 in three
-// float32 parts (exact for |x| <= 8192: the quotient has at most 13 bits and each part at most 11), Cephes'
-// minimax polynomials on [-pi/4, pi/4], quadrant from the low mantissa bits of x*2/pi + 1.5*2^23. A vector
-// with any lane beyond 8192 (or NaN/Inf) takes the float64 path of src/wasm/math (0.5 ulp over the whole
-// range). Measured error of the fast path: see docs/wasm-codegen.md (test/inductor/wasm_math.test.ts).
-// In: a MathScope and the f32x4 local x. Out: sin(x) or cos(x) pushed on the stack.
+// inductor/codegen/wasm/fast_trig: float32 sin/cos for fused kernels: Cody-Waite reduction by pi/2 (exact for
+// |x| <= 8192), Cephes' minimax polynomials on [-pi/4, pi/4], quadrant from the low mantissa bits of
+// x*2/pi + 1.5*2^23 (+1 for cos: cos x = sin(x + pi/2)). With relaxed SIMD (MathScope.fma) every multiply-add
+// is one f32x4.relaxed_madd, the reduction takes two parts (x - j*fl(pi/2) is exact in one fused step) and the
+// odd-quadrant choice is one i32x4.relaxed_laneselect (blendvps; the mask is all ones or zeros per lane, so
+// the result is the same everywhere); without it, three float32 parts with exact products and differences. A vector with any lane beyond 8192 in magnitude (or ±Inf) takes the float64 path of
+// src/wasm/math (0.5 ulp over the whole range); NaN lanes stay on the fast path (every step propagates NaN).
+// Measured errors: docs/wasm.md (test/inductor/wasm_math.test.ts, both paths). In: a MathScope and the f32x4
+// local x. Out: sin(x) or cos(x) pushed on the stack.
 
 import { MathScope, emitUnary } from "../../../wasm/math.js";
 
 const MAGIC = 12582912; // 1.5 * 2^23: adding it rounds to an integer kept in the low mantissa bits
+/** pi/2 in three parts of at most 11 significant bits (j*P1, j*P2 exact for |j| < 2^13). */
 const P1 = 1.5703125, P2 = 4.837512969970703125e-4, P3 = 7.54978995489188216e-8;
+/** pi/2 in two float32 parts for the fused reduction: fl(pi/2) and fl(pi/2 - fl(pi/2)). */
+const F1 = 1.5707963705062866, F2 = -4.371138828673793e-8;
 const S = [-1.9515295891e-4, 8.3321608736e-3, -1.6666654611e-1];
 const C = [2.443315711809948e-5, -1.388731625493765e-3, 4.166664568298827e-2];
 export const FAST_TRIG_LIMIT = 8192;
 
 export function emitFastTrig(s: MathScope, fn: "sin" | "cos", x: number): void {
   const f = s.f;
-  f.get(x).op("f32x4.abs").f32x4(FAST_TRIG_LIMIT).op("f32x4.le").op("i32x4.all_true");
+  // x^2 > 8192^2 (exact at the limit): any finite lane beyond it, or ±Inf, takes the float64 path; NaN
+  // compares false and stays here. One mul + compare + movmsk instead of abs + compare + all_true.
+  f.get(x).get(x).op("f32x4.mul").f32x4(FAST_TRIG_LIMIT * FAST_TRIG_LIMIT).op("f32x4.gt").op("i32x4.bitmask");
   f.if_("v128");
-  const t = s.v(), j = s.v(), r = s.v(), z = s.v(), sn = s.v(), q = s.v();
-  f.get(x).f32x4(2 / Math.PI).op("f32x4.mul").f32x4(MAGIC).op("f32x4.add").set(t);
-  f.get(t).f32x4(MAGIC).op("f32x4.sub").set(j);
-  f.get(x).get(j).f32x4(P1).op("f32x4.mul").op("f32x4.sub").get(j).f32x4(P2).op("f32x4.mul").op("f32x4.sub")
-    .get(j).f32x4(P3).op("f32x4.mul").op("f32x4.sub").set(r);
-  f.get(r).get(r).op("f32x4.mul").set(z);
-  // sin r = r + r z (S3 + z (S2 + z S1)); cos r = 1 - z/2 + z^2 (C3 + z (C2 + z C1))
-  s.polyF32(z, S);
-  f.get(z).op("f32x4.mul").get(r).op("f32x4.mul").get(r).op("f32x4.add").set(sn);
-  s.polyF32(z, C);
-  f.get(z).op("f32x4.mul").get(z).op("f32x4.mul").f32x4(1).get(z).f32x4(0.5).op("f32x4.mul").op("f32x4.sub").op("f32x4.add");
-  // quadrant (cos x = sin(x + pi/2)): odd -> the cos polynomial, bit 1 -> negate
-  f.get(t).i32x4(fn === "cos" ? 1 : 0).op("i32x4.add").set(q);
-  f.get(sn);
-  f.get(q).i32(31).op("i32x4.shl").i32(31).op("i32x4.shr_s");
-  f.op("v128.bitselect"); // (cos poly, sin poly, odd mask) -> chosen
-  f.get(q).i32(30).op("i32x4.shl").i32x4(0x80000000 | 0).op("v128.and").op("v128.xor");
-  s.done(t, j, r, z, sn, q);
-  f.else_();
   emitUnary(s, fn, x);
+  f.else_();
+  const t = s.v(), j = s.v(), r = s.v(), z = s.v(), sn = s.v(), w = s.v();
+  // t = x*2/pi + M (+1 for cos): the quadrant in the low bits; j = the nearest integer to x*2/pi
+  const m = fn === "cos" ? MAGIC + 1 : MAGIC;
+  f.get(x); s.maddK(2 / Math.PI, m); f.set(t);
+  f.get(t).f32x4(m).op("f32x4.sub").set(j);
+  // r = x - j*pi/2
+  const parts = s.fma ? [F1, F2] : [P1, P2, P3];
+  parts.forEach((p, i) => { f.get(j); s.maddL(-p, i === 0 ? x : r); f.set(r); });
+  f.get(r).get(r).op("f32x4.mul").set(z);
+  // sin r = S(z) (r z) + r; cos r = C(z) z^2 + (1 - z/2): the products r z, z^2 and 1 - z/2 run beside
+  // the Horner steps instead of after them
+  f.get(r).get(z).op("f32x4.mul").set(w);
+  s.polyF32(z, S);
+  f.get(w); s.madd(() => f.get(r)); f.set(sn);
+  f.get(z).get(z).op("f32x4.mul").set(w);
+  s.polyF32(z, C);
+  f.get(w); s.madd(() => { f.get(z); s.maddK(-0.5, 1); });
+  // odd quadrant: the cos polynomial; bit 1 of the quadrant: negate
+  f.get(sn);
+  f.get(t).i32(31).op("i32x4.shl").i32(31).op("i32x4.shr_s");
+  f.op(s.fma ? "i32x4.relaxed_laneselect" : "v128.bitselect");
+  f.get(t).i32(1).op("i32x4.shr_u").i32(31).op("i32x4.shl").op("v128.xor");
+  s.done(t, j, r, z, sn, w);
   f.end();
 }
