@@ -1,11 +1,12 @@
 // examples/demo: coil's main job on the CPU (`npm run demo`). Compiles a small CNN and an MLP with a
 // user post-grad pass installed; prints the graph at each stage (captured torch-level graph, aten graph,
-// post-grad graph), the generated code (fused kernels and the wrapper), the counters, and eager vs
-// compiled times, with a progress line while it works. Then a compiled training step equals eager.
-// In: nothing (flags: --quiet prints only the summary). Out: a report on stdout.
+// post-grad graph), the generated code (fused kernels and the wrapper), which CPU backend compiled each
+// program (the WebAssembly codegen by default, JavaScript with COIL_CPU_BACKEND=js), the counters, and eager
+// vs compiled times, with a progress line while it works. Then a compiled training step equals eager.
+// In: nothing (flags: --quiet prints only the summary; env COIL_CPU_BACKEND=js|wasm). Out: a report on stdout.
 
 import * as coil from "../src/index.js";
-import { config, runAndGetArtifacts, type PassContext } from "../src/inductor.js";
+import { config, runAndGetArtifacts, type CompiledArtifact, type PassContext } from "../src/inductor.js";
 import type { Graph } from "../src/fx/index.js";
 
 const { nn, optim } = coil;
@@ -55,8 +56,20 @@ function countAtenOps(graph: Graph, ctx: PassContext): void {
   record("post-grad graph (seen by the user pass)")(graph, ctx);
 }
 
-interface Row { name: string; eager: number; compiled: number; kernels: number; externs: number; diff: number }
+interface Row { name: string; eager: number; compiled: number; kernels: number; externs: number; diff: number; backend: string }
 const rows: Row[] = [];
+
+/** Which code generator compiled these artifacts: "wasm (2 Wasm + 1 JS kernels)" or "js". */
+function backendOf(artifacts: readonly CompiledArtifact[]): string {
+  const names = new Set(artifacts.map((a) => (a.format === "cpu-wasm/1" ? "wasm" : a.format === "cpu-js/1" ? "js" : a.format)));
+  const wasmK = artifacts.reduce((s, a) => s + Number(a.meta.wasmKernels ?? 0), 0), jsK = artifacts.reduce((s, a) => s + Number(a.meta.jsKernels ?? 0), 0);
+  const wasmNote = wasmK + jsK === 0 ? "no fused kernels" : `${wasmK} Wasm + ${jsK} JS kernels`;
+  return [...names].map((n) => (n === "wasm" ? `wasm (${wasmNote})` : n)).join(" + ") || "none (eager fallback)";
+}
+
+console.log(`coil demo · CPU backend: "${config.cpuBackend}" (config.cpuBackend; ${config.cpuBackend === "wasm"
+  ? "the WebAssembly SIMD codegen, the default; COIL_CPU_BACKEND=js selects the JavaScript codegen"
+  : "the JavaScript codegen; the WebAssembly one is the default where WebAssembly SIMD exists"})`);
 
 function compileAndReport(name: string, model: coil.nn.Module, x: coil.Tensor): void {
   section(`${name}: compile with a user post-grad pass`);
@@ -78,7 +91,9 @@ function compileAndReport(name: string, model: coil.nn.Module, x: coil.Tensor): 
   const comp = time(`${name} compiled`, () => coil.noGrad(() => compiled(x)));
   const kernels = artifacts.reduce((s, a) => s + Number(a.meta.kernels ?? 0), 0);
   const externs = artifacts.reduce((s, a) => s + ((a.meta.externCalls as unknown[] | undefined)?.length ?? 0), 0);
-  rows.push({ name, eager, compiled: comp, kernels, externs, diff });
+  const backend = backendOf(artifacts);
+  rows.push({ name, eager, compiled: comp, kernels, externs, diff, backend });
+  console.log(`  compiled by the ${backend} backend`);
   console.log(`  counters: ${JSON.stringify(coil.counters.snapshot())}`);
   console.log(`  compiled vs eager: max |diff| = ${diff.toExponential(2)}; eager ${eager.toFixed(2)} ms, compiled ${comp.toFixed(2)} ms`);
 }
@@ -104,7 +119,8 @@ show("generated code", cosArtifacts[0]!.source);
 const cosC = coil.compile(cos3);
 const cosE = time("cos chain eager", () => cos3(big), 5);
 const cosT = time("cos chain compiled", () => cosC(big), 5);
-rows.push({ name: "cos chain 1M", eager: cosE, compiled: cosT, kernels: Number(cosArtifacts[0]!.meta.kernels), externs: 0, diff: maxAbsDiff(cosC(big) as coil.Tensor, cos3(big)) });
+rows.push({ name: "cos chain 1M", eager: cosE, compiled: cosT, kernels: Number(cosArtifacts[0]!.meta.kernels), externs: 0, diff: maxAbsDiff(cosC(big) as coil.Tensor, cos3(big)), backend: backendOf(cosArtifacts) });
+console.log(`  compiled by the ${backendOf(cosArtifacts)} backend; eager ${cosE.toFixed(2)} ms, compiled ${cosT.toFixed(2)} ms`);
 
 // ----- 4. training: compiled step equals eager step -----
 section("training: 20 Adam steps, compiled module vs eager module from the same weights");
@@ -119,24 +135,30 @@ const optE = new optim.Adam(eagerNet.parameters(), { lr: 1e-2 });
 const optC = new optim.Adam(compiledNet.parameters(), { lr: 1e-2 });
 const stepC = coil.compile(compiledNet);
 let worst = 0;
+const trainArtifacts: CompiledArtifact[] = [];
 for (let i = 0; i < 20; i++) {
   progress(`training step ${i + 1}/20`);
   optE.zeroGrad(); optC.zeroGrad();
   const le = nn.functional.mseLoss(eagerNet.call(X) as coil.Tensor, Y);
-  const lc = nn.functional.mseLoss(stepC(X) as coil.Tensor, Y);
-  le.backward(); lc.backward();
+  const { result: lc, artifacts } = runAndGetArtifacts(() => {
+    const l = nn.functional.mseLoss(stepC(X) as coil.Tensor, Y);
+    l.backward(); // the backward graph compiles here, on the first step
+    return l;
+  });
+  trainArtifacts.push(...artifacts);
+  le.backward();
   optE.step(); optC.step();
   worst = Math.max(worst, Math.abs(le.item() - lc.item()));
   if (i % 5 === 0 || i === 19) { doneProgress(); console.log(`  step ${String(i).padStart(2)}  eager loss ${le.item().toFixed(6)}  compiled loss ${lc.item().toFixed(6)}`); }
 }
-console.log(`  largest loss difference over 20 steps: ${worst.toExponential(2)}`);
+console.log(`  largest loss difference over 20 steps: ${worst.toExponential(2)}; forward and backward compiled by the ${backendOf(trainArtifacts)} backend`);
 
 // ----- summary -----
 section("summary");
 console.log("  the user post-grad pass saw these aten graphs:");
 for (const c of opCounts) console.log(`    ${c}`);
-console.log("  workload                        eager ms   compiled ms   speed-up   kernels  extern calls  max|diff|");
+console.log("  workload                        eager ms   compiled ms   speed-up   kernels  extern calls  max|diff|  backend");
 for (const r of rows) {
-  console.log(`  ${r.name.padEnd(30)} ${r.eager.toFixed(2).padStart(9)} ${r.compiled.toFixed(2).padStart(13)} ${(r.eager / r.compiled).toFixed(2).padStart(9)}x ${String(r.kernels).padStart(9)} ${String(r.externs).padStart(13)}  ${r.diff.toExponential(1)}`);
+  console.log(`  ${r.name.padEnd(30)} ${r.eager.toFixed(2).padStart(9)} ${r.compiled.toFixed(2).padStart(13)} ${(r.eager / r.compiled).toFixed(2).padStart(9)}x ${String(r.kernels).padStart(9)} ${String(r.externs).padStart(13)}  ${r.diff.toExponential(1)}    ${r.backend}`);
 }
 console.log("\n  More: COIL_LOGS=graph_code,aot_graphs,post_grad_graphs,output_code npm run demo; docs/custom-passes.md");
