@@ -25,7 +25,8 @@ const always = <R>(fn: () => R): R => eagerWasmConfig.patch({ mode: "always" }, 
 const never = <R>(fn: () => R): R => eagerWasmConfig.patch({ mode: "never" }, fn);
 
 function values(t: T): Float64Array {
-  return Float64Array.from(t.contiguous().data() as Float32Array).subarray(t.contiguous().offset, t.contiguous().offset + t.numel());
+  const c = t.to("float32").contiguous();
+  return Float64Array.from(c.data() as Float32Array).subarray(c.offset, c.offset + c.numel());
 }
 
 /** acc within atol + rtol·|js| of js elementwise (NaN where js is NaN), same shape, strides and dtype. */
@@ -102,6 +103,23 @@ test("layer_norm is declined (its mean/rstd kernels use a float64 buffer: JS ker
   const acc = always(() => coil.layerNorm(x, [300]));
   assert.equal(eagerWasmStats.unaccelerated, u0 + 1);
   assertClose(acc, never(() => coil.layerNorm(x, [300])), 0, 0, "layer_norm");
+});
+
+test("bfloat16 and float16: accelerated, exact where eager rounds the same, softmax within one 16-bit ulp", { skip }, () => {
+  // one ulp: relative 2^-7 / 2^-10, and 2^-24 absolute in float16's subnormal range
+  for (const [dt, ulp, sub] of [["bfloat16", 2 ** -7, 0], ["float16", 2 ** -10, 2 ** -24]] as const) {
+    const a = x.to(dt), b = row.to(dt);
+    for (const [name, fn, rtol] of [
+      ["exp", () => a.exp(), 0], ["add broadcast", () => a.add(b), 0], ["mul scalar", () => a.mul(0.3), 0],
+      ["sigmoid", () => a.sigmoid(), 0], ["sum dim", () => a.sum(1), 0], ["softmax", () => a.softmax(-1), ulp],
+    ] as [string, () => T, number][]) {
+      const c0 = eagerWasmStats.calls;
+      const acc = always(fn);
+      assert.ok(eagerWasmStats.calls > c0, `${dt} ${name} was not accelerated`);
+      assert.ok(inWasm(acc));
+      assertClose(acc, never(fn), rtol, rtol ? sub : 0, `${dt} ${name}`);
+    }
+  }
 });
 
 test("0-d and empty inputs: accelerated with the eager layout", { skip }, () => {

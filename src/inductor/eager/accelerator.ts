@@ -19,8 +19,8 @@ import { V } from "../ir/virtualized.js";
 import { eagerWasmConfig } from "./config.js";
 import { compileOneOp, Unaccelerated, type OneOpProgram } from "./one_op.js";
 
-/** Dtypes whose eager calls are accelerated (bfloat16/float16 join once the Wasm codegen converts them). */
-export const ACCELERATED_DTYPES: ReadonlySet<string> = new Set(["float32"]);
+/** Dtypes whose eager calls are accelerated: the Wasm codegen's (16-bit floats converted in registers). */
+export const ACCELERATED_DTYPES: ReadonlySet<string> = new Set(["float32", "bfloat16", "float16"]);
 
 /** Ops never accelerated: those with their own eager Wasm kernels (mm, conv), randomness, data-dependent shapes. */
 const SKIP_TAGS: readonly OpTag[] = ["random", "nondeterministic", "data_dependent", "extern", "creation"];
@@ -177,8 +177,8 @@ export function accelerate(op: OpOverload, args: Args): KernelResult | null {
 /** The same tensor over a JS array; its Wasm block is freed now. */
 function toJsStorage(t: Tensor): Tensor {
   const s = t.storage;
-  const data = new Float32Array(s.size);
-  data.set(s.data as Float32Array);
+  const data = new s.dtype.arrayCtor(s.size);
+  data.set(s.data as never);
   s.dispose();
   return new Tensor(new Storage(data, s.dtype, s.device, s.size), t.shape, t.strides, t.offset);
 }
