@@ -2,6 +2,7 @@
 // attaches every Tensor method. In: nothing. Out: the public functions.
 
 import "./tensor_basics.js";
+export { dispose } from "./tensor_basics.js";
 export * from "./creation.js";
 export * from "./pointwise.js";
 export * from "./reduction.js";

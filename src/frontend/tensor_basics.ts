@@ -71,3 +71,15 @@ defineUntracedMethod("tolist", (t: Tensor) => torchFunction("call_method", "toli
   };
   return rec(0);
 }));
+
+/**
+ * coil.dispose(a, b, [c, d]): `t.dispose()` for each tensor (arrays are walked; null/undefined skipped): a
+ * tensor in Wasm memory gives its block back now instead of when it is garbage collected.
+ */
+export function dispose(...items: unknown[]): void {
+  for (const it of items) {
+    if (it instanceof Tensor) it.dispose();
+    else if (Array.isArray(it)) dispose(...it);
+    else if (it !== null && it !== undefined) throw new TypeError(`coil.dispose: expected tensors or arrays of tensors, got ${typeof it}`);
+  }
+}
