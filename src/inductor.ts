@@ -38,3 +38,4 @@ export { compileToArtifact, deviceCodegen, runAndGetArtifacts } from "./inductor
 export type { DeviceCodegen, KernelCodegen, WrapperCodegen, GeneratedKernel, ModuleMeta } from "./inductor/codegen/device.js";
 export { CPU_JS_FORMAT, runtimeStats } from "./inductor/runtime/index.js";
 export { disposeWasmTensor } from "./inductor/runtime/cpu_wasm.js";
+export { eagerWasmConfig, eagerWasmStats, eagerWasmCacheInfo, clearEagerWasmCache, type EagerWasmMode, type EagerWasmSettings } from "./inductor/eager/index.js";
