@@ -276,6 +276,10 @@ test("dispose(): frees the Wasm block now; using a disposed tensor throws; harml
   j.dispose();
   assert.throws(() => j.add(1), /was disposed/);
   coil.Tensor.fake([2]).dispose(); // no-op
+  const [p, q] = always(() => [x.exp(), x.sigmoid()]);
+  coil.dispose(p, [q, null]);
+  assert.ok(p!.isDisposed && q!.isDisposed);
+  assert.throws(() => coil.dispose(3), /coil\.dispose: expected tensors/);
 });
 
 test("memory does not grow over 2,000 eager calls of x.cos().exp().sum() (explicit dispose)", { skip }, () => {
