@@ -92,6 +92,8 @@ export interface KernelModule {
 export class ThreadPool {
   /** Threads that take tasks once the workers have started (the calling thread included). */
   readonly threads: number;
+  /** Parallel calls that used the workers, and calls that ran on the calling thread alone. */
+  readonly stats = { parallelRuns: 0, callerRuns: 0 };
   private readonly workers: WorkerHandle[] = [];
   private readonly ctrl: Int32Array;
   private readonly modules: KernelModule[] = [];
@@ -227,9 +229,11 @@ export class ThreadPool {
     if (!Number.isSafeInteger(nTasks) || nTasks < 0) throw new RangeError(`wasm threads: task count must be a non-negative integer, got ${nTasks} (running '${fnName}')`);
     if (this.closed) throw new Error("wasm threads: pool is closed");
     if (this.workers.length === 0 || maxThreads <= 1 || nTasks <= 1 || !this.ready) {
+      this.stats.callerRuns++;
       for (let t = 0; t < nTasks; t++) fn(t, argsPtr, 0);
       return;
     }
+    this.stats.parallelRuns++;
     this.running = true;
     const c = this.ctrl;
     try {
