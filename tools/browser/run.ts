@@ -2,7 +2,7 @@
 // serves it from a tiny http server with the cross-origin isolation headers (COOP same-origin, COEP require-corp:
 // SharedArrayBuffer and so Web Worker threads), maps the node:* built-ins to tools/browser/node_shim.js with an
 // import map, and loads tools/browser/page.js in headless chromium (--dump-dom). In: flags --no-build,
-// --chromium=PATH, --isolated=0 (serve without COOP/COEP: the single-thread fallback). Out: the page's JSON
+// --chromium=PATH, --page=FILE (another page script writing #result), --isolated=0 (serve without COOP/COEP: the single-thread fallback). Out: the page's JSON
 // result on stdout (exit 1 when chromium fails or the page reports an error).
 // Usage: npx tsx tools/browser/run.ts [--no-build]
 
@@ -19,6 +19,7 @@ const args = process.argv.slice(2);
 const flag = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const chromium = flag("chromium") ?? "/usr/bin/chromium";
 const isolated = flag("isolated") !== "0";
+const pageFile = flag("page") ?? join(root, "tools/browser/page.js");
 const BUILTINS = ["fs", "os", "path", "url", "crypto", "worker_threads", "v8"];
 
 const page = `<!doctype html>
@@ -35,7 +36,7 @@ function serve(): Promise<{ url: string; close: () => void }> {
       : {};
     let file: string | null = null, body: string | Buffer | null = null;
     if (path === "/") body = page;
-    else if (path === "/page.js") file = join(root, "tools/browser/page.js");
+    else if (path === "/page.js") file = pageFile;
     else if (path === "/shim.js") file = join(root, "tools/browser/node_shim.js");
     else if (path.startsWith("/dist/")) {
       const p = normalize(join(root, path));
