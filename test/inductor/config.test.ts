@@ -40,29 +40,42 @@ test("defaults", () => {
   assert.equal(config.cacheDir, process.env.COIL_CACHE_DIR ?? null);
 });
 
-/** Evaluate `expr` in a fresh process (env COIL_CPU_BACKEND=env; noSimd: WebAssembly.validate rejects every module). */
-function freshProcess(env: string | undefined, noSimd: boolean): { status: number | null; out: string } {
-  const code = `${noSimd ? "WebAssembly.validate = () => false; " : ""}` +
-    `const { config } = await import(${JSON.stringify(new URL("../../src/inductor/config.ts", import.meta.url).href)}); console.log("backend=" + config.cpuBackend);`;
-  const e: NodeJS.ProcessEnv = { ...process.env };
-  if (env === undefined) delete e.COIL_CPU_BACKEND; else e.COIL_CPU_BACKEND = env;
-  const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], { env: e, encoding: "utf8" });
-  return { status: r.status, out: r.stdout + r.stderr };
+/** The default config.cpuBackend (config.reset() re-evaluates defaults) with COIL_CPU_BACKEND = env, SIMD or not. */
+function defaultWith(env: string | undefined, simd: boolean): string {
+  const saved = { env: process.env.COIL_CPU_BACKEND, validate: WebAssembly.validate };
+  if (env === undefined) delete process.env.COIL_CPU_BACKEND; else process.env.COIL_CPU_BACKEND = env;
+  if (!simd) WebAssembly.validate = () => false;
+  resetWasmFeatures();
+  try {
+    config.reset();
+    return config.cpuBackend;
+  } finally {
+    if (saved.env === undefined) delete process.env.COIL_CPU_BACKEND; else process.env.COIL_CPU_BACKEND = saved.env;
+    WebAssembly.validate = saved.validate;
+    resetWasmFeatures();
+    config.reset();
+  }
 }
 
-test("cpuBackend default: wasm with SIMD, js without; COIL_CPU_BACKEND overrides; bad or impossible values throw", () => {
-  const simd = wasmFeatures().simd;
-  assert.match(freshProcess(undefined, false).out, simd ? /backend=wasm/ : /backend=js/);
-  assert.match(freshProcess("", false).out, simd ? /backend=wasm/ : /backend=js/);
-  assert.match(freshProcess("js", false).out, /backend=js/);
-  assert.match(freshProcess(undefined, true).out, /backend=js/, "no SIMD: the JavaScript codegen");
-  assert.match(freshProcess("js", true).out, /backend=js/);
-  const noSimd = freshProcess("wasm", true);
-  assert.notEqual(noSimd.status, 0);
-  assert.match(noSimd.out, /inductor config: COIL_CPU_BACKEND=wasm asks for the WebAssembly codegen, but this engine's WebAssembly has no SIMD/);
-  const bad = freshProcess("c", false);
-  assert.notEqual(bad.status, 0);
-  assert.match(bad.out, /inductor config: COIL_CPU_BACKEND must be "js" or "wasm" \(or unset\), got "c"/);
+test("cpuBackend default: wasm with SIMD, js without; COIL_CPU_BACKEND=js|wasm overrides; bad or impossible values throw", () => {
+  assert.equal(wasmFeatures().simd, true, "Node 20 has WebAssembly SIMD");
+  assert.equal(defaultWith(undefined, true), "wasm");
+  assert.equal(defaultWith("", true), "wasm", "empty is unset");
+  assert.equal(defaultWith("js", true), "js");
+  assert.equal(defaultWith("wasm", true), "wasm");
+  assert.equal(defaultWith(undefined, false), "js", "no SIMD: the JavaScript codegen");
+  assert.equal(defaultWith("js", false), "js");
+  assert.throws(() => defaultWith("wasm", false), /inductor config: COIL_CPU_BACKEND=wasm asks for the WebAssembly codegen, but this engine's WebAssembly has no SIMD.*COIL_CPU_BACKEND=js/);
+  assert.throws(() => defaultWith("c", true), /inductor config: COIL_CPU_BACKEND must be "js" or "wasm" \(or unset\), got "c"/);
+  assert.equal(config.cpuBackend, process.env.COIL_CPU_BACKEND || "wasm", "restored");
+});
+
+test("COIL_CPU_BACKEND=wasm without SIMD fails at import, naming the variable", () => {
+  const url = new URL("../../src/inductor/config.ts", import.meta.url).href;
+  const code = `WebAssembly.validate = () => false; await import(${JSON.stringify(url)});`;
+  const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], { env: { ...process.env, COIL_CPU_BACKEND: "wasm" }, encoding: "utf8" });
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /inductor config: COIL_CPU_BACKEND=wasm asks for the WebAssembly codegen, but this engine's WebAssembly has no SIMD/);
 });
 
 test('cpuBackend = "wasm" where SIMD is missing throws at config set, naming the key; "js" still works', (t) => {
