@@ -103,6 +103,9 @@ test("layer_norm is declined (its mean/rstd kernels use a float64 buffer: JS ker
   const acc = always(() => coil.layerNorm(x, [300]));
   assert.equal(eagerWasmStats.unaccelerated, u0 + 1);
   assertClose(acc, never(() => coil.layerNorm(x, [300])), 0, 0, "layer_norm");
+  clearEagerWasmCache();
+  always(() => { for (let n = 1; n <= 12; n++) coil.layerNorm(coil.randn([n, 8]), [8]); });
+  assert.equal(eagerWasmStats.compiles, 8, "an op declined for 8 keys and never accelerated is not compiled again");
 });
 
 test("bfloat16 and float16: accelerated, exact where eager rounds the same, softmax within one 16-bit ulp", { skip }, () => {

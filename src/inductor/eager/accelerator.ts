@@ -48,8 +48,10 @@ export const eagerWasmStats = {
 type Entry = { program: OneOpProgram; checked: boolean; restride: boolean[] } | { failed: string };
 
 const cache = new Map<string, Entry>();
-/** Ops that compiled to non-Wasm code for two keys: not tried again. */
-const unacceleratedOps = new Map<OpOverload, number>();
+/** Per op: keys that compiled to Wasm programs and keys that did not; an op with no success in
+ * OP_GIVE_UP keys is not offered to the compiler again (each try of a new shape costs a compile). */
+const opRecord = new Map<OpOverload, { ok: number; declined: number }>();
+const OP_GIVE_UP = 8;
 const eligibleOps = new Map<OpOverload, boolean>();
 let busy = false;
 
@@ -127,7 +129,9 @@ function checkLayouts(out: readonly Tensor[], p: OneOpProgram, inputs: readonly 
 /** The accelerator: outputs of op(args) from a compiled one-op Wasm program, or null (run the JS kernel). */
 export function accelerate(op: OpOverload, args: Args): KernelResult | null {
   const mode = eagerWasmConfig.mode;
-  if (mode === "never" || busy || !opEligible(op) || unacceleratedOps.get(op)! >= 2) return null;
+  if (mode === "never" || busy || !opEligible(op)) return null;
+  const rec = opRecord.get(op);
+  if (rec !== undefined && rec.ok === 0 && rec.declined >= OP_GIVE_UP) return null;
   const tensors: Tensor[] = [];
   const seen = new Map<Tensor, number>();
   let key = op.qualname;
@@ -192,12 +196,13 @@ function compileEntry(op: OpOverload, args: Args, tensors: Tensor[], key: string
     const program = compileOneOp(op, args, tensors);
     eagerWasmStats.compileMs += program.compileMs;
     e = { program, checked: false, restride: [] };
+    record(op).ok++;
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     if (err instanceof Unaccelerated) {
       eagerWasmStats.unaccelerated++;
       bump("eager_wasm", "unaccelerated");
-      unacceleratedOps.set(op, (unacceleratedOps.get(op) ?? 0) + 1);
+      record(op).declined++;
     } else {
       eagerWasmStats.compileFailures++;
       bump("eager_wasm", "compile_failed");
@@ -209,6 +214,12 @@ function compileEntry(op: OpOverload, args: Args, tensors: Tensor[], key: string
   }
   store(key, e);
   return e;
+}
+
+function record(op: OpOverload): { ok: number; declined: number } {
+  let r = opRecord.get(op);
+  if (!r) opRecord.set(op, (r = { ok: 0, declined: 0 }));
+  return r;
 }
 
 function disable(key: string, op: OpOverload, why: string): null {
@@ -229,7 +240,7 @@ export function eagerWasmCacheInfo(): { entries: number; programs: number; faile
 /** Drop every compiled program and failure record, and zero the stats. */
 export function clearEagerWasmCache(): void {
   cache.clear();
-  unacceleratedOps.clear();
+  opRecord.clear();
   eligibleOps.clear();
   for (const k of Object.keys(eagerWasmStats) as (keyof typeof eagerWasmStats)[]) eagerWasmStats[k] = 0;
 }
