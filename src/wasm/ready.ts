@@ -11,16 +11,18 @@ import { peekThreadPool, resetThreadPool, threadPool } from "./threads.js";
 import { buildGemmModule } from "./gemm_kernels.js";
 import { buildConvModule } from "./conv.js";
 import { getWasmHost } from "./host.js";
+import { warnOnce } from "../utils/logging.js";
 
 export interface WasmReadyOptions {
   /** Restart the process-wide pool with this many threads (the calling thread included) first. */
   threads?: number;
-  /** How long to wait for the workers to start (default 30 s); past it the promise rejects. */
+  /** How long to wait for the workers to start (default 30 s); past it coil warns once and goes on. */
   timeoutMs?: number;
   /** Precompile the eager GEMM and im2col modules too (default true). */
   eagerKernels?: boolean;
 }
 
+/** The host's name and the threads that take tasks now (1 when the workers did not start). */
 export interface WasmReadyState { host: string; threads: number }
 
 let eagerStarted = false;
@@ -38,8 +40,9 @@ function precompileEagerKernels(): void {
 }
 
 /**
- * Resolves when the thread pool's workers run and every Wasm module compile started so far has finished.
- * Rejects when workers do not start in time (a failed compile throws where the module is used, naming it).
+ * Resolves when the thread pool's workers run and every Wasm module compile started so far has finished. Workers
+ * that do not start in time (e.g. a CSP refusing blob: workers) leave the pool on the calling thread: coil warns
+ * once and resolves with threads 1. A failed compile throws where the module is used, naming it.
  */
 export async function wasmReady(opts: WasmReadyOptions = {}): Promise<WasmReadyState> {
   if (opts.threads !== undefined) {
@@ -48,6 +51,13 @@ export async function wasmReady(opts: WasmReadyOptions = {}): Promise<WasmReadyS
   }
   if (opts.eagerKernels !== false) precompileEagerKernels();
   const pool = threadPool();
-  await Promise.all([pool.whenReady(opts.timeoutMs), compilesSettled()]);
-  return { host: getWasmHost().name, threads: pool.threads };
+  let started = true;
+  await Promise.all([
+    pool.whenReady(opts.timeoutMs).catch((e: Error) => {
+      started = false;
+      warnOnce("wasm-workers-not-started", `${e.message}. coil runs Wasm kernels on the calling thread.`);
+    }),
+    compilesSettled(),
+  ]);
+  return { host: getWasmHost().name, threads: started ? pool.threads : 1 };
 }

@@ -17,6 +17,8 @@ import { Worker } from "node:worker_threads";
 import { getWasmHost, selectWasmHost, setWasmHost, singleThreadHost, type WasmHost } from "../../src/wasm/host.js";
 import { createWebWasmHost, type WebEnv } from "../../src/wasm/web_host.js";
 import { nodeWasmHost } from "../../src/platform/wasm_threads.js";
+import { wasmReady } from "../../src/wasm/ready.js";
+import { setWarnSink } from "../../src/utils/logging.js";
 
 const shared = wasmFeatures().threads;
 
@@ -277,6 +279,24 @@ test("web host: workers that never start leave the pool on the calling thread an
   } finally {
     pool.close();
     setWasmHost(prev);
+  }
+});
+
+test("wasmReady: workers that never start give a warning and threads 1, not an error", async (t) => {
+  if (!shared) return t.skip("no shared memory");
+  const host: WasmHost = { ...createWebWasmHost(fakeBrowser(2).env), spawn: () => ({ terminate() {}, postMessage() {} }) };
+  const prev = setWasmHost(host);
+  const warnings: string[] = [];
+  const prevSink = setWarnSink((w) => warnings.push(w));
+  try {
+    resetThreadPool(2); // a process-wide pool on the never-starting host
+    assert.deepEqual(await wasmReady({ threads: 2, timeoutMs: 50, eagerKernels: false }), { host: "web", threads: 1 });
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /1 workers did not start within 50 ms.*calling thread/);
+  } finally {
+    setWarnSink(prevSink);
+    setWasmHost(prev);
+    resetThreadPool();
   }
 });
 
