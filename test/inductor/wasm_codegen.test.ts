@@ -202,6 +202,9 @@ test("the artifact shows each wasm kernel's listing beside the wrapper (COIL_LOG
   assert.match(src, /\/\/ \(func \$kernel \(param \$task i32\)/);
   assert.match(src, /f32x4\.pmax/);
   assert.match(src, /function call\(args\)/);
+  // the row's address is computed once per row; inside the loops an access is (r0 << 2) + rowptr
+  assert.match(src, /local\.set \$rowptr\n/);
+  assert.match(src, /local\.get \$r0\n\/\/ +i32\.const 2\n\/\/ +i32\.shl\n\/\/ +local\.get \$rowptr/);
 });
 
 test("0-d and empty tensors (an empty outer range runs no task)", () => {

@@ -154,6 +154,8 @@ export function generateWasmKernel(g: FusedGroup, stored: ReadonlySet<string>, b
   if (!reduction) {
     // pointwise: the body runs in the vectorised loop over the last outer dim (vector copy, then tail copy)
     h.pop();
+    const k = g.outer.length;
+    // one vector body per step: TurboFan unrolls the loop itself (seen in --print-wasm-code)
     h.push(); h.mode = "vec";
     for (const n of g.nodes) pointwiseBody(n);
     const vec = h.pop();
@@ -161,7 +163,6 @@ export function generateWasmKernel(g: FusedGroup, stored: ReadonlySet<string>, b
     for (const n of g.nodes) pointwiseBody(n);
     const tail = h.pop();
     const pre = h.pop();
-    const k = g.outer.length;
     const nest = (d: number): void => {
       if (d === k - 1) {
         const start = () => (d === 0 ? f.get(lo) : f.i32(0)), end = () => (d === 0 ? f.get(hi) : f.i32(g.outer[d]!));
