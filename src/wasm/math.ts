@@ -23,15 +23,21 @@ function pow2i(s: MathScope): void {
   s.f.i32x4(127).op("i32x4.add").i32(23).op("i32x4.shl");
 }
 
+const MAGIC = 12582912; // 1.5 * 2^23: x + MAGIC rounds x to an integer kept in the low mantissa bits
+
 /**
  * Shared range reduction of exp/expm1: x = n*ln2 + r (Cody-Waite), em = expm1(r) by a degree-7 Taylor polynomial
- * on |r| <= ln2/2. Returns locals { n: i32x4 (n in [-216, 216]), em: f32x4 }.
+ * on |r| <= ln2/2. The clamp to [-150, 150] is pmax/pmin (one instruction each; NaN passes through) and n comes
+ * from the low mantissa bits of x*log2(e) + 1.5*2^23 (no nearest + trunc_sat, which V8 lowers to a handful of
+ * instructions). Returns locals { n: i32x4 (n in [-217, 217]), em: f32x4 }.
  */
 function expCore(s: MathScope, x: number): { n: number; em: number } {
   const f = s.f;
-  const xc = s.v(), nf = s.v(), r = s.v();
-  f.get(x).f32x4(150).op("f32x4.min").f32x4(-150).op("f32x4.max").set(xc);
-  f.get(xc).f32x4(LOG2E).op("f32x4.mul").op("f32x4.nearest").set(nf);
+  const xc = s.v(), t = s.v(), r = s.v();
+  f.get(x).f32x4(-150).op("f32x4.pmax").f32x4(150).op("f32x4.pmin").set(xc);
+  f.get(xc); s.maddK(LOG2E, MAGIC); f.set(t);
+  const nf = s.v();
+  f.get(t).f32x4(MAGIC).op("f32x4.sub").set(nf);
   // r = xc - nf*LN2_HI - nf*LN2_LO (multiply-adds by the negated constants: the same rounding unfused)
   f.get(nf); s.maddL(-LN2_HI, xc); f.set(r);
   f.get(nf); s.maddL(-LN2_LO, r); f.set(r);
@@ -39,30 +45,36 @@ function expCore(s: MathScope, x: number): { n: number; em: number } {
   // em = r + r^2 * (1/2 + r/6 + r^2/24 + ...)
   s.polyF32(r, [1 / 5040, 1 / 720, 1 / 120, 1 / 24, 1 / 6, 1 / 2]);
   f.get(r).get(r).op("f32x4.mul"); s.madd(() => f.get(r)); f.set(em);
-  const n = nf; // reuse: n as i32x4
-  f.get(nf).op("i32x4.trunc_sat_f32x4_s").set(n);
-  s.done(xc, r);
+  const n = t; // reuse: n as i32x4
+  f.get(t).i32x4(0x4b400000).op("i32x4.sub").set(n);
+  s.done(xc, r, nf);
   return { n, em };
 }
 
-function emitExp(s: MathScope, x: number): void {
+/** exp from expCore's n and em: (1 + em) * 2^n1 * 2^(n - n1); pushes it. */
+function expFinish(s: MathScope, n: number, em: number): void {
   const f = s.f;
-  const { n, em } = expCore(s, x);
   const n1 = s.v();
   f.get(n).i32(1).op("i32x4.shr_s").set(n1);
-  // (1 + em) * 2^n1 * 2^(n - n1): two steps keep both factors normal, so subnormal results round once at the end
+  // two steps keep both factors normal, so subnormal results round once at the end
   f.get(em).f32x4(1).op("f32x4.add");
   f.get(n1); pow2i(s); f.op("f32x4.mul");
   f.get(n).get(n1).op("i32x4.sub"); pow2i(s); f.op("f32x4.mul");
-  s.done(n, em, n1);
+  s.done(n1);
+}
+
+function emitExp(s: MathScope, x: number): void {
+  const { n, em } = expCore(s, x);
+  expFinish(s, n, em);
+  s.done(n, em);
 }
 
 function emitExpm1(s: MathScope, x: number): void {
   const f = s.f;
   const big = s.v();
-  emitExp(s, x);
-  f.set(big);
   const { n, em } = expCore(s, x);
+  expFinish(s, n, em);
+  f.set(big);
   const t = s.v();
   f.get(n).i32x4(-30).op("i32x4.max_s"); pow2i(s); f.set(t);
   // expm1 = t*em + (t - 1); exact t - 1 for n <= 24; x > 80 takes exp(x)

@@ -3,11 +3,13 @@
 // x*2/pi + 1.5*2^23 (+1 for cos: cos x = sin(x + pi/2)). With relaxed SIMD (MathScope.fma) every multiply-add
 // is one f32x4.relaxed_madd, the reduction takes two parts (x - j*fl(pi/2) is exact in one fused step) and the
 // odd-quadrant choice is one i32x4.relaxed_laneselect (blendvps; the mask is all ones or zeros per lane, so
-// the result is the same everywhere); without it, three float32 parts with exact products and differences. A vector with any lane beyond 8192 in magnitude (or ±Inf) takes the float64 path of
-// src/wasm/math (0.5 ulp over the whole range); NaN lanes stay on the fast path (every step propagates NaN).
-// Measured errors: docs/wasm.md (test/inductor/wasm_math.test.ts, both paths). In: a MathScope and the f32x4
+// the result is the same everywhere); without it, three float32 parts with exact products and differences.
+// A vector with any lane beyond 8192 in magnitude, ±Inf or NaN calls the float64 path of src/wasm/math (0.5 ulp
+// over the whole range), a helper function built once per module. Measured errors: docs/wasm.md
+// (test/inductor/wasm_math.test.ts, both paths). In: a MathScope and the f32x4
 // local x. Out: sin(x) or cos(x) pushed on the stack.
 
+import type { FunctionBuilder } from "../../../wasm/emitter.js";
 import { MathScope, emitUnary } from "../../../wasm/math.js";
 
 const MAGIC = 12582912; // 1.5 * 2^23: adding it rounds to an integer kept in the low mantissa bits
@@ -18,14 +20,27 @@ const F1 = 1.5707963705062866, F2 = -4.371138828673793e-8;
 const S = [-1.9515295891e-4, 8.3321608736e-3, -1.6666654611e-1];
 const C = [2.443315711809948e-5, -1.388731625493765e-3, 4.166664568298827e-2];
 export const FAST_TRIG_LIMIT = 8192;
+const LIMIT_BITS = 0x46000000; // float32 bits of 8192
+
+/**
+ * The float64 path as a module helper `coil_<fn>_f64(v128) -> v128`: a call keeps its code, constants and
+ * Payne-Hanek call out of the kernel's loop (TurboFan would otherwise hoist and spill its constants there).
+ */
+function slowPath(s: MathScope, fn: "sin" | "cos"): FunctionBuilder {
+  return s.helper(`coil_${fn}_f64${s.fma ? "_fma" : ""}`, (m) => {
+    const h = m.func(`coil_${fn}_f64`, ["v128"], ["v128"], { paramNames: ["x"] });
+    emitUnary(new MathScope(m, h, { fma: s.fma }), fn, 0);
+    return h;
+  });
+}
 
 export function emitFastTrig(s: MathScope, fn: "sin" | "cos", x: number): void {
   const f = s.f;
-  // x^2 > 8192^2 (exact at the limit): any finite lane beyond it, or ±Inf, takes the float64 path; NaN
-  // compares false and stays here. One mul + compare + movmsk instead of abs + compare + all_true.
-  f.get(x).get(x).op("f32x4.mul").f32x4(FAST_TRIG_LIMIT * FAST_TRIG_LIMIT).op("f32x4.gt").op("i32x4.bitmask");
+  // |x| > 8192 on the bits (integer and + compare + movmsk: off the two FMA pipes the polynomials load):
+  // lanes beyond the limit, ±Inf and NaN take the float64 path
+  f.get(x).i32x4(0x7fffffff).op("v128.and").i32x4(LIMIT_BITS).op("i32x4.gt_s").op("i32x4.bitmask");
   f.if_("v128");
-  emitUnary(s, fn, x);
+  f.get(x).call(slowPath(s, fn));
   f.else_();
   const t = s.v(), j = s.v(), r = s.v(), z = s.v(), sn = s.v(), w = s.v();
   // t = x*2/pi + M (+1 for cos): the quadrant in the low bits; j = the nearest integer to x*2/pi
