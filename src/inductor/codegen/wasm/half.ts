@@ -54,11 +54,15 @@ export function emitF32ToHalfBits(f: FunctionBuilder, s: MathScope, kind: HalfKi
   s.done(bias); s.done(base);
 }
 
-/** float32 lanes in `x` -> the same values rounded to bfloat16/float16 precision, as float32 lanes. */
+/**
+ * float32 lanes in `x` -> the same values rounded to bfloat16/float16 precision, as float32 lanes. A
+ * bfloat16-rounded lane's bits are its bfloat16 pattern << 16 (NaN included), so storing it is one shift.
+ */
 export function emitRoundToHalf(f: FunctionBuilder, s: MathScope, kind: HalfKind, x: number): void {
   if (kind === "bfloat16") {
-    // NaN stays x (a NaN); else (bits + 0x7fff + lsb) with the low half cleared
-    f.get(x);
+    // NaN: x with its quiet bit set (so its upper half alone is a NaN too); else (bits + 0x7fff + lsb)
+    // with the low half cleared
+    f.get(x).i32x4(0x00400000).op("v128.or");
     f.get(x).i32x4(0x7fff).op("i32x4.add");
     f.get(x).i32(16).op("i32x4.shr_u").i32x4(1).op("v128.and").op("i32x4.add").i32x4(0xffff0000).op("v128.and");
     f.get(x).get(x).op("f32x4.ne").op("v128.bitselect");

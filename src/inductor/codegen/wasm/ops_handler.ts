@@ -238,7 +238,9 @@ export class WasmOpsHandler implements OpsHandler {
     if (elem !== "float32") {
       this.emit(() => {
         const x = this.localOf(v), bits = this.s.v();
-        emitF32ToHalfBits(f, this.s, elem, x.l);
+        // a value already rounded to bfloat16 holds its pattern in the upper half
+        if (elem === "bfloat16" && v.half === "bfloat16") f.get(x.l).i32(16).op("i32x4.shr_u");
+        else emitF32ToHalfBits(f, this.s, elem, x.l);
         f.set(bits);
         if (x.tmp) this.s.done(x.l);
         if (st === 1) { addr!(vars); f.get(bits).get(bits).op("i16x8.narrow_i32x4_u").memLane("v128.store64_lane", 0, 0); }
