@@ -7,7 +7,7 @@ import { log, logsEnabled } from "../utils/logging.js";
 import { wasmFeatures } from "./features.js";
 import { MAX_PAGES, wasmMemory } from "./memory.js";
 import { threadPool, type KernelModule, type ThreadPool } from "./threads.js";
-import { ACT, ARG, ARG_SLOTS, CONV, CONV_SLOTS, MR, NR, WS_BYTES, buildGemmModule } from "./gemm_kernels.js";
+import { ACT, ARG, ARG_SLOTS, CONV, CONV_SLOTS, KC, MR, NR, WS_BYTES, buildGemmModule } from "./gemm_kernels.js";
 
 export type Activation = "none" | "relu" | "relu6" | "gelu" | "gelu_tanh" | "silu" | "sigmoid" | "tanh" | { clamp: [number, number] };
 
@@ -43,6 +43,8 @@ export interface GemmPtrArgs extends GemmEpilogue {
    * on every thread.
    */
   convB?: ConvGeometry;
+  /** B packed once ahead (a weight used by many calls): B is ignored; the packed K and N must match. */
+  packedB?: PackedB;
 }
 
 /** An image's convolution geometry for GemmPtrArgs.convB (per group: C is the group's input channels). */
@@ -90,6 +92,37 @@ export function planTasks(batch: number, M: number, N: number, K: number, thread
   return whole;
 }
 
+/**
+ * A K x N operand packed once into the GEMM's B panel layout in wasm memory (for every K block of KC rows, all N
+ * columns as NR-wide zero-padded panels), for a weight that many products share: calls that pass it skip packing
+ * B and copying it in. The values are a snapshot: repack after the source changes. free() releases the block.
+ */
+export class PackedB {
+  readonly ptr: number;
+  private freed = false;
+  /** Pack the K x N view B (pointer into wasm memory, element strides). */
+  constructor(B: MatPtr, readonly K: number, readonly N: number) {
+    if (!Number.isInteger(K) || !Number.isInteger(N) || K < 0 || N < 0) throw new RangeError(`wasm gemm: PackedB needs non-negative integer K, N (got ${K}, ${N})`);
+    const mem = wasmMemory();
+    const Np = Math.ceil(N / NR) * NR;
+    this.ptr = mem.malloc(Math.max(1, Np * K) * 4);
+    const pool = threadPool();
+    const pack = gemmModule(pool, wasmFeatures().relaxedSimd).instance.exports.pack_b as (dst: number, src: number, rs: number, cs: number, kc: number, nc: number) => void;
+    for (let pc = 0; pc < K; pc += KC) pack(this.ptr + pc * Np * 4, B.ptr + pc * B.rs * 4, B.rs, B.cs, Math.min(KC, K - pc), N);
+  }
+  /** Pack a strided view held in a JS array (copied into wasm memory for the packing only). */
+  static fromView(v: MatView, K: number, N: number): PackedB {
+    const c = copyIn(v, K, N, 1);
+    try { return new PackedB({ ptr: c.ptr, rs: v.rs, cs: v.cs }, K, N); } finally { if (c.block) wasmMemory().free(c.block); }
+  }
+  get isFreed(): boolean { return this.freed; }
+  free(): void {
+    if (this.freed) return;
+    this.freed = true;
+    wasmMemory().free(this.ptr);
+  }
+}
+
 /** C = act(alpha*A*B + beta*C + biases) + residual on operands already in wasm memory. */
 export function sgemmPtr(a: GemmPtrArgs): void {
   const { M, N, K } = a;
@@ -113,6 +146,12 @@ export function sgemmPtr(a: GemmPtrArgs): void {
   const f32 = mem.f32;
   const b = argsPtr >> 2;
   i32.fill(0, b, b + ARG_SLOTS);
+  if (a.packedB) {
+    const pk = a.packedB;
+    if (pk.isFreed || pk.K !== K || pk.N !== N) throw new RangeError(`wasm gemm: packed B (${pk.K}x${pk.N}${pk.isFreed ? ", freed" : ""}) does not fit K=${K}, N=${N}`);
+    if (a.convB) throw new RangeError("wasm gemm: packedB and convB exclude each other");
+    i32[b + ARG.packedB] = pk.ptr; // every batch shares it (batch stride 0)
+  }
   if (a.convB) {
     const g = a.convB;
     if (g.C * g.KH * g.KW !== K || g.OH * g.OW !== N) throw new RangeError(`wasm gemm: conv geometry ${JSON.stringify(g)} does not give K=${K}, N=${N}`);
@@ -171,6 +210,8 @@ export interface GemmArrayOptions extends GemmEpilogue {
   residual?: Float32Array;
   /** Output array (batch*M*N, row-major); its contents are C for beta != 0. */
   out?: Float32Array;
+  /** B packed ahead (shared by every batch); the B view is then not read. */
+  packedB?: PackedB;
 }
 
 /** Batched strided GEMM on JS arrays: A is batch x M x K, B batch x K x N given by views; returns batch*M*N. */
@@ -185,7 +226,7 @@ export function sgemmStrided(batch: number, M: number, N: number, K: number, A: 
   const blocks: number[] = [];
   try {
     const a = copyIn(A, M, K, batch); if (a.block) blocks.push(a.block);
-    const b = copyIn(B, K, N, batch); if (b.block) blocks.push(b.block);
+    const b = o.packedB ? { block: 0, ptr: 0 } : copyIn(B, K, N, batch); if (b.block) blocks.push(b.block);
     // an output already in wasm memory (the wasm codegen's buffers) is written in place
     const direct = inWasm(out, mem);
     const c = direct ? out.byteOffset : mem.malloc(batch * M * N * 4);
@@ -210,6 +251,7 @@ export function sgemmStrided(batch: number, M: number, N: number, K: number, A: 
       ...(bn !== undefined ? { biasN: { ptr: bn } } : {}),
       ...(bm !== undefined ? { biasM: { ptr: bm } } : {}),
       ...(r !== undefined ? { residual: { ptr: r, ld: N, bs: M * N } } : {}),
+      ...(o.packedB ? { packedB: o.packedB } : {}),
     });
     if (!direct) out.set(mem.f32View(c, batch * M * N));
     return out;

@@ -1,12 +1,15 @@
 // wasm/gemm_kernels: emits the SIMD GEMM module: packing of A (MR-row panels, alpha folded in) and B (NR-column
-// panels) from any strides, a 6x8 register-blocked f32x4 micro-kernel with a fused epilogue (beta*C, column bias,
-// row bias, clamp/relu, residual), the macro-kernel over a packed block with edge tiles, and the cache-blocked
-// per-task driver `gemm_task(task, args, tid)` the thread pool calls. In: features (relaxed SIMD), memory import
-// shape. Out: a ModuleBuilder with exports gemm_task, pack_a, pack_b, macro.
+// panels) from any strides, or of B as the implicit im2col matrix of an image (convolutions), a 4x8 register-blocked
+// f32x4 micro-kernel with a fused epilogue (beta*C, column bias, row bias, clamp/relu/math activations, residual),
+// the macro-kernel over a packed block with edge tiles, and the cache-blocked per-task driver
+// `gemm_task(task, args, tid)` the thread pool calls (B packed per task, or prepacked once). In: features (relaxed
+// SIMD), memory import shape. Out: a ModuleBuilder with exports gemm_task, pack_a, pack_b, pack_b_conv, macro, kernel.
 
 import { ModuleBuilder, type FunctionBuilder } from "./emitter.js";
 import { MathScope, emitUnary } from "./math.js";
 
+/** Rows of the micro-kernel tile. 5 (10 accumulators, A broadcast by shuffles) runs spill-free but measured no
+ * faster than 4 on this machine; 6 spills (V8 keeps 15 xmm registers). The packing and kernel accept 4-6. */
 export const MR: number = 4;
 export const NR = 8;
 export const KC = 256;
@@ -94,24 +97,34 @@ export function emitKernel(m: ModuleBuilder, relaxed: boolean, MR_ = MR, actVec?
   const acc: number[] = [];
   for (let r = 0; r < MR; r++) for (let h = 0; h < 2; h++) acc.push(f.local("v128", `acc${r}_${h}`));
   const b0 = f.local("v128", "b0"), b1 = f.local("v128", "b1"), av = f.local("v128", "av"), v = f.local("v128", "v");
+  const avec = f.local("v128", "avec");
   const aEnd = f.local("i32", "aEnd"), rowC = f.local("i32", "rowC"), rowR = f.local("i32", "rowR");
   const readC = f.local("i32", "readC"), last = f.local("i32", "last"), ldr = f.local("i32", "ldr"), act = f.local("i32", "act");
   const betaV = f.local("v128", "betaV"), loV = f.local("v128", "loV"), hiV = f.local("v128", "hiV");
   for (const x of acc) f.f32x4(0).set(x);
   f.get(a).get(kc).i32(MR * 4).op("i32.mul").op("i32.add").set(aEnd);
+  // one k step at offset u (in k steps) from a and b; the pointers advance after the steps
+  const step = (u: number) => {
+    f.get(b).mem("v128.load", u * NR * 4).set(b0);
+    f.get(b).mem("v128.load", u * NR * 4 + 16).set(b1);
+    // rows 0-3 of A: one v128 load and lane broadcasts (pure shuffles, which V8 schedules next to their use; it
+    // hoists every load of the iteration to its top, so MR splat loads would all be live at once)
+    if (MR > 4) f.get(a).mem("v128.load", u * MR * 4, 2).set(avec);
+    for (let r = 0; r < MR; r++) {
+      if (MR > 4 && r < 4) f.get(avec).get(avec).shuffle32(r, r, r, r).set(av);
+      else f.get(a).mem("v128.load32_splat", (u * MR + r) * 4).set(av);
+      for (let h = 0; h < 2; h++) {
+        const x = acc[r * 2 + h]!;
+        if (relaxed) f.get(av).get(h ? b1 : b0).get(x).op("f32x4.relaxed_madd").set(x);
+        else f.get(x).get(av).get(h ? b1 : b0).op("f32x4.mul").op("f32x4.add").set(x);
+      }
+    }
+  };
+  // one k step per iteration: unrolling by 2 measured 2x slower (V8 hoists both steps' loads: 20 live xmm, spills)
   const exit = f.block();
   const top = f.loop();
   f.get(a).get(aEnd).op("i32.ge_u").brIf(exit);
-  f.get(b).mem("v128.load").set(b0);
-  f.get(b).mem("v128.load", 16).set(b1);
-  for (let r = 0; r < MR; r++) {
-    f.get(a).mem("v128.load32_splat", r * 4).set(av);
-    for (let h = 0; h < 2; h++) {
-      const x = acc[r * 2 + h]!;
-      if (relaxed) f.get(av).get(h ? b1 : b0).get(x).op("f32x4.relaxed_madd").set(x);
-      else f.get(x).get(av).get(h ? b1 : b0).op("f32x4.mul").op("f32x4.add").set(x);
-    }
-  }
+  step(0);
   f.get(a).i32(MR * 4).op("i32.add").set(a);
   f.get(b).i32(NR * 4).op("i32.add").set(b);
   f.br(top).end().end();
@@ -496,6 +509,7 @@ function emitTask(m: ModuleBuilder, packA: FunctionBuilder, packB: FunctionBuild
   const L = (n: string) => f.local("i32", n);
   const bt = L("bt"), mt = L("mt"), nt = L("nt"), m0 = L("m0"), m1 = L("m1"), n0 = L("n0"), n1 = L("n1");
   const jc = L("jc"), pc = L("pc"), ic = L("ic"), nc = L("nc"), kc = L("kc"), mc = L("mc");
+  const pb = L("pb");
   const A = L("A"), B = L("B"), C = L("C"), R = L("R"), bnB = L("bnB"), bmB = L("bmB"), ws = L("ws"), last = L("last");
   const arg = (slot: number) => f.get(args).mem("i32.load", slot * 4);
   const argF = (slot: number) => f.get(args).mem("f32.load", slot * 4);
@@ -534,6 +548,16 @@ function emitTask(m: ModuleBuilder, packA: FunctionBuilder, packB: FunctionBuild
       minI32(f, () => f.i32(KC), () => { arg(ARG.K); f.get(pc).op("i32.sub"); });
       f.set(kc);
       f.get(pc).get(kc).op("i32.add"); arg(ARG.K); f.op("i32.ge_s").set(last);
+      // pb: this (jc, pc) block of packed B: inside a prepacked B (ARG.packedB: per batch, per K block of KC rows,
+      // all N columns as NR-wide panels, so the block at column jc starts jc*kc floats in), else packed now
+      arg(ARG.packedB); f.if_("i32");
+      arg(ARG.packedB);
+      f.get(bt); arg(ARG.bsPackedB); f.op("i32.mul");
+      f.get(pc); arg(ARG.N); f.i32(NR - 1).op("i32.add").i32(-NR).op("i32.and").op("i32.mul").op("i32.add");
+      f.get(jc).get(kc).op("i32.mul").op("i32.add").i32(4).op("i32.mul").op("i32.add");
+      f.else_(); f.get(ws).i32(WS.packB).op("i32.add"); f.end();
+      f.set(pb);
+      arg(ARG.packedB); f.if_(); f.else_();
       arg(ARG.conv); f.if_();
       {
         // B is the implicit im2col matrix of the image at B (this batch's channel group)
@@ -544,6 +568,7 @@ function emitTask(m: ModuleBuilder, packA: FunctionBuilder, packB: FunctionBuild
       elemOff(B, () => f.get(pc), ARG.rsB, () => f.get(jc), ARG.csB);
       arg(ARG.rsB); arg(ARG.csB); f.get(kc).get(nc).call(packB);
       f.end();
+      f.end();
       f.for_(ic, () => f.get(m0), () => f.get(m1), MC, () => {
         minI32(f, () => f.i32(MC), () => f.get(m1).get(ic).op("i32.sub"));
         f.set(mc);
@@ -552,7 +577,7 @@ function emitTask(m: ModuleBuilder, packA: FunctionBuilder, packB: FunctionBuild
         arg(ARG.rsA); arg(ARG.csA); f.get(mc).get(kc); argF(ARG.alpha); f.call(packA);
         // macro(pa, pb, c, ldc, mc, nc, kc, readC, beta, last, bn, bm, res, ldr, act, lo, hi, scratch)
         f.get(ws).i32(WS.packA).op("i32.add");
-        f.get(ws).i32(WS.packB).op("i32.add");
+        f.get(pb);
         f.get(C).get(ic); arg(ARG.ldc); f.op("i32.mul").get(jc).op("i32.add").i32(4).op("i32.mul").op("i32.add");
         arg(ARG.ldc); f.i32(4).op("i32.mul");
         f.get(mc).get(nc).get(kc);

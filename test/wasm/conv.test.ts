@@ -1,4 +1,4 @@
-// test/wasm/conv: wasm conv2d (im2col + GEMM, 1x1 direct path, groups/depthwise, stride/padding/dilation, bias,
+// test/wasm/conv: wasm conv2d (GEMM with im2col packing, 1x1 direct path, groups/depthwise, stride/padding/dilation, bias,
 // fused relu, prepacked weights) against a float64 direct convolution and against coil's eager conv2d.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -50,6 +50,13 @@ const CASES: [S4, S4, Conv2dOptions][] = [
   [[2, 16, 7, 9], [24, 16, 1, 1], { bias: randArr(24) }],             // 1x1 direct
   [[1, 3, 5, 5], [2, 3, 1, 1], { stride: 2 }],                        // 1x1 strided goes through im2col
   [[1, 16, 56, 56], [16, 16, 3, 3], { padding: 1, bias: randArr(16), activation: "relu" }],
+  // the packing that gathers im2col panels from the padded image: panels across output rows (OW % 8 != 0), rows
+  // shorter than a panel, strided (element path), threaded N split landing mid-row, groups, 2 images
+  [[1, 16, 28, 28], [32, 16, 3, 3], { padding: 1, bias: randArr(32) }],
+  [[2, 3, 6, 5], [7, 3, 3, 3], { padding: [0, 1] }],
+  [[1, 8, 23, 19], [12, 8, 3, 3], { stride: 2, padding: 1, activation: "relu" }],
+  [[2, 8, 15, 13], [10, 4, 5, 3], { groups: 2, dilation: [1, 2], padding: [2, 3], bias: randArr(10) }],
+  [[1, 4, 9, 40], [9, 4, 2, 7], { stride: [1, 3], padding: [0, 3] }],
 ];
 
 test("conv2d matches a float64 direct convolution over strides, padding, dilation, groups, bias, relu", () => {
@@ -93,4 +100,12 @@ test("agrees with coil's eager conv2d", () => {
   assert.deepEqual(eager.shape, got.shape);
   const e = toFloat64Array(eager);
   for (let i = 0; i < e.length; i++) assert.ok(Math.abs(e[i]! - got.data[i]!) <= 1e-5 * (1 + Math.abs(e[i]!)), `[${i}] ${e[i]} vs ${got.data[i]}`);
+});
+
+test("conv2d gives bitwise the same result on 1 and 2 threads (the N split lands mid output row)", () => {
+  const xs: S4 = [1, 16, 30, 30], ws: S4 = [24, 16, 3, 3];
+  const x = randArr(xs.reduce((a, b) => a * b)), w = randArr(ws.reduce((a, b) => a * b));
+  const one = conv2d(x, xs, w, ws, { padding: 1, threads: 1 }).data;
+  const two = conv2d(x, xs, w, ws, { padding: 1, threads: 2 }).data;
+  assert.deepEqual(two, one);
 });

@@ -3,7 +3,7 @@
 // column and row bias, relu/relu6/clamp, residual), plain and relaxed kernels, and the pointer API.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { sgemm, sbmm, sgemmStrided, sgemmPtr, type MatView, type GemmArrayOptions } from "../../src/wasm/gemm.js";
+import { sgemm, sbmm, sgemmStrided, sgemmPtr, PackedB, type MatView, type GemmArrayOptions } from "../../src/wasm/gemm.js";
 import { wasmFeatures } from "../../src/wasm/features.js";
 import { wasmMemory } from "../../src/wasm/memory.js";
 import { erfc64 } from "./math_harness.js";
@@ -168,4 +168,30 @@ test("bad arguments throw naming the problem; temporary blocks are freed", () =>
   assert.throws(() => sgemm(2, 2, 2, randArr(4), randArr(4), { out: new Float32Array(3) }), /out has 3 elements/);
   assert.throws(() => sgemmPtr({ M: -1, N: 1, K: 1, A: { ptr: 0, rs: 1, cs: 1 }, B: { ptr: 0, rs: 1, cs: 1 }, C: { ptr: 0, ld: 1 } }), /M must be a non-negative integer/);
   assert.equal(mem.stats().liveBlocks, live);
+});
+
+test("prepacked B (x @ W^T weights): same bits as packing per call, over K blocks, odd N, threads, batches, epilogues", () => {
+  const mem = wasmMemory();
+  for (const [M, N, K] of [[64, 512, 784], [37, 45, 513], [5, 1, 3], [130, 19, 256], [1, 1030, 7], [9, 9, 0]] as const) {
+    const A = randArr(M * K), W = randArr(N * K), bias = randArr(N);
+    const av: MatView = { data: A, rs: K, cs: 1 }, wt: MatView = { data: W, rs: 1, cs: K }; // B = W^T
+    const live = mem.stats().liveBlocks;
+    const pk = PackedB.fromView(wt, K, N);
+    for (const threads of [1, 2]) {
+      const o: GemmArrayOptions = { bias, activation: "relu", threads };
+      const want = sgemmStrided(1, M, N, K, av, wt, o);
+      assert.deepEqual(sgemmStrided(1, M, N, K, av, wt, { ...o, packedB: pk }), want, `${M}x${N}x${K} t${threads}`);
+    }
+    check(sgemmStrided(1, M, N, K, av, wt, { packedB: pk }), reference(1, M, N, K, av, wt, {}), `${M}x${N}x${K} ref`);
+    // a batch of 3 sharing the packed weight
+    const A3 = randArr(3 * M * K);
+    const a3: MatView = { data: A3, rs: K, cs: 1, bs: M * K }, w3: MatView = { ...wt, bs: 0 };
+    assert.deepEqual(sgemmStrided(3, M, N, K, a3, w3, { packedB: pk }), sgemmStrided(3, M, N, K, a3, w3), `${M}x${N}x${K} batch`);
+    pk.free();
+    assert.equal(mem.stats().liveBlocks, live, "blocks freed");
+    assert.throws(() => sgemmStrided(1, M, N, K, av, wt, { packedB: pk }), /packed B .*freed/);
+  }
+  const pk = PackedB.fromView({ data: randArr(12), rs: 4, cs: 1 }, 3, 4);
+  assert.throws(() => sgemmStrided(1, 2, 4, 5, { data: randArr(10), rs: 5, cs: 1 }, { data: randArr(20), rs: 4, cs: 1 }, { packedB: pk }), /packed B \(3x4\) does not fit K=5, N=4/);
+  pk.free();
 });

@@ -10,7 +10,7 @@ import { Storage, Tensor, elementOffsets } from "../../tensor/tensor.js";
 import { float32 } from "../../tensor/dtype.js";
 import { readEnv } from "../../utils/logging.js";
 import { wasmFeatures } from "../../wasm/features.js";
-import { sgemmStrided, type Activation, type MatView } from "../../wasm/gemm.js";
+import { PackedB, sgemmStrided, type Activation, type MatView } from "../../wasm/gemm.js";
 import { conv2d, Conv2dWeight } from "../../wasm/conv.js";
 import { WASM_MIN_FLOPS } from "../../ops/kernels/gemm.js";
 
@@ -67,10 +67,36 @@ function gemm(op: string, args: readonly unknown[], kw: Readonly<Record<string, 
     if (beta === 1 && !(bias = columnBias(self, N))) return null;
   }
   const out = outTensor(alloc, bmm ? [batch, M, N] : [M, N]);
+  const packed = bmm ? null : packedWeight(b, K, N);
   sgemmStrided(batch, M, N, K, view(a, bmm), view(b, bmm), {
-    alpha, activation: activationOf(clamp), out: out.data() as Float32Array, ...(bias ? { bias } : {}),
+    alpha, activation: activationOf(clamp), out: out.data() as Float32Array, ...(bias ? { bias } : {}), ...(packed ? { packedB: packed } : {}),
   });
   return out;
+}
+
+// ---- weights: a parameter's B operand stays packed in Wasm memory per storage (and version, view) ----
+const packedCache = new WeakMap<Storage, Map<string, { version: number; p: PackedB }>>();
+const releasePacked = new FinalizationRegistry<PackedB>((p) => p.free());
+
+/**
+ * The packed panels of B when it is (a view of) a parameter, i.e. a leaf that requires grad: its storage is not
+ * one of the wrapper's reused scratch buffers, and it changes only through in-place updates, which bump the
+ * storage version (then it is packed again). Packing once saves copying the weight in and packing it per call.
+ */
+function packedWeight(b: Tensor, K: number, N: number): PackedB | null {
+  const root = b.base ?? b;
+  if (!root.requiresGrad || !root.isLeaf) return null;
+  const key = b.storage, sig = `${b.offset}:${b.shape.join(",")}:${b.strides.join(",")}`;
+  let byView = packedCache.get(key);
+  const hit = byView?.get(sig);
+  if (hit && hit.version === key.version) return hit.p;
+  if (hit) { releasePacked.unregister(hit); hit.p.free(); }
+  const p = PackedB.fromView(view(b, false), K, N);
+  const entry = { version: key.version, p };
+  if (!byView) packedCache.set(key, (byView = new Map()));
+  byView.set(sig, entry);
+  releasePacked.register(key, p, entry);
+  return p;
 }
 
 // ---- convolution: the weight stays in Wasm memory per storage (and version, offset, shape) ----
