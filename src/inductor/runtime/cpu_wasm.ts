@@ -29,9 +29,13 @@ type Kernel = (...arrays: NumericArray[]) => void;
 
 /** Dtypes whose buffers live in Wasm memory (the Wasm kernels read and write them; others are JS-only). */
 const WASM_DTYPES: ReadonlySet<DTypeName> = new Set(["float32", "bfloat16", "float16"]);
-/** A typed array of dtype d over n elements of the Wasm memory at byte address ptr. */
-const wasmView = (d: DType, ptr: number, n: number): NumericArray =>
-  new (d.arrayCtor as unknown as new (b: ArrayBufferLike, o: number, n: number) => NumericArray)(wasmMemory().memory.buffer, ptr, n);
+/** A typed array of dtype d over n elements of the Wasm memory at byte address ptr. The buffer object is
+ * remembered: after the memory grows, `memory.buffer` is a new object and inWasm must still know this one. */
+const wasmView = (d: DType, ptr: number, n: number): NumericArray => {
+  const buf = wasmMemory().memory.buffer;
+  seenBuffers.add(buf);
+  return new (d.arrayCtor as unknown as new (b: ArrayBufferLike, o: number, n: number) => NumericArray)(buf, ptr, n);
+};
 
 /** Pointer of every block this runtime allocated, by its storage. */
 const blockOf = new WeakMap<Storage, number>();
