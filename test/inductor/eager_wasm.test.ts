@@ -21,7 +21,8 @@ const skip = !wasmFeatures().simd || !wasmMemory().shared ? "needs WebAssembly S
 afterEach(() => { eagerWasmConfig.reset(); });
 
 const inWasm = (t: T): boolean => t.storage.release !== null;
-const always = <R>(fn: () => R): R => eagerWasmConfig.patch({ mode: "always" }, fn);
+// earlier tests leave outputs to the collector: a budget above the 2 GiB cap keeps outputs in Wasm memory
+const always = <R>(fn: () => R): R => eagerWasmConfig.patch({ mode: "always", memoryBudgetBytes: 2 ** 32 }, fn);
 const never = <R>(fn: () => R): R => eagerWasmConfig.patch({ mode: "never" }, fn);
 
 function values(t: T): Float64Array {
@@ -144,6 +145,16 @@ test("threshold: auto mode accelerates only tensors of at least minNumel element
   eagerWasmConfig.patch({ mode: "auto", minNumel: 16384 }, () => { coil.randn([16384]).cos(); });
   assert.equal(eagerWasmStats.calls, c0 + 1);
   assert.throws(() => { eagerWasmConfig.mode = "sometimes" as never; }, /'mode' must be "auto", "always" or "never"/);
+  // memory-bound ops with every input in JS arrays stay on the JS kernel; inside a chain they run in Wasm
+  const big = coil.randn([16384]), big2 = coil.randn([16384]);
+  eagerWasmConfig.patch({ mode: "auto", minNumel: 16384, memoryBudgetBytes: 2 ** 32 }, () => {
+    const c1 = eagerWasmStats.calls;
+    assert.ok(!inWasm(big.add(big2)));
+    assert.equal(eagerWasmStats.calls, c1);
+    const e = big.exp();
+    assert.ok(inWasm(e.add(big2)));
+    assert.equal(eagerWasmStats.calls, c1 + 2);
+  });
 });
 
 test("autograd through accelerated ops: equal gradients", { skip }, () => {
