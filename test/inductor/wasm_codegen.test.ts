@@ -302,6 +302,10 @@ test("bfloat16/float16 conversions in registers equal the JS codegen bit for bit
     // float32 -> half in the kernel (round to nearest even, overflow to Inf, subnormal halves, NaN)
     const down = both((x) => x.to(d), [x]);
     sameBits(d, bitsOf(down.w), bitsOf(down.j), `float32 -> ${d}`);
+    // rounded in float32 registers (the cast inside a float32 kernel), every value as the JS codegen's
+    const rnd = both((x) => x.to(d).float(), [x]);
+    const rw = rnd.w.data() as Float32Array, rj = rnd.j.data() as Float32Array;
+    for (let i = 0; i < rw.length; i++) assert.ok(Object.is(rw[i], rj[i]) || (Number.isNaN(rw[i]) && Number.isNaN(rj[i])), `float32 ${x.data()[i]} rounded to ${d}: ${rw[i]} vs ${rj[i]}`);
     // every 16-bit pattern -> float32 (exact), and through a float32 op back to the half
     const all = halfFromBits(d, Array.from({ length: 65536 }, (_, i) => i));
     const up = both((h) => h.float(), [all]);

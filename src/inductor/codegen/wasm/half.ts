@@ -55,8 +55,8 @@ export function emitF32ToHalfBits(f: FunctionBuilder, s: MathScope, kind: HalfKi
 }
 
 /**
- * float32 lanes in `x` -> the same values rounded to bfloat16/float16 precision, as float32 lanes. A
- * bfloat16-rounded lane's bits are its bfloat16 pattern << 16 (NaN included), so storing it is one shift.
+ * float32 lanes in `x` -> the same values rounded to bfloat16/float16 precision, as float32 lanes (a
+ * rounded value is stored with emitExactF32ToHalfBits: for bfloat16 one shift, NaN included).
  */
 export function emitRoundToHalf(f: FunctionBuilder, s: MathScope, kind: HalfKind, x: number): void {
   if (kind === "bfloat16") {
@@ -68,9 +68,25 @@ export function emitRoundToHalf(f: FunctionBuilder, s: MathScope, kind: HalfKind
     f.get(x).get(x).op("f32x4.ne").op("v128.bitselect");
     return;
   }
-  const h = s.v();
-  emitF32ToHalfBits(f, s, kind, x);
-  f.set(h);
-  emitHalfToF32(f, s, kind, h);
-  s.done(h);
+  // float16, in the float domain: (x + c) - c with c = ±2^(e + 13) (e: x's exponent, at least -14, the
+  // subnormal halves' fixed exponent, at most 16) rounds x to 11 significant bits (or to a multiple of
+  // 2^-24) by the adder's round to nearest even; the sign is or-ed back (-0, and negatives rounding to 0);
+  // magnitudes past 65504 (65520 rounds up to 65536) become ±Inf; NaN and ±Inf pass through
+  const sign = s.v(), c = s.v(), r = s.v();
+  f.get(x).i32x4(0x80000000).op("v128.and").set(sign);
+  f.get(x).i32x4(0x7f800000).op("v128.and").i32x4(113 << 23).op("i32x4.max_s").i32x4(143 << 23).op("i32x4.min_s");
+  f.i32x4(13 << 23).op("i32x4.add").get(sign).op("v128.or").set(c);
+  f.get(x).get(c).op("f32x4.add").get(c).op("f32x4.sub").get(sign).op("v128.or").set(r);
+  f.get(sign).i32x4(0x7f800000).op("v128.or").get(r);
+  f.get(r).op("f32x4.abs").f32x4(65504).op("f32x4.gt").op("v128.bitselect");
+  s.done(r, c, sign);
+}
+
+/** float32 lanes in `x` holding float16 values exactly (NaN, ±Inf included) -> their 16-bit patterns. */
+export function emitExactF32ToHalfBits(f: FunctionBuilder, kind: HalfKind, x: number): void {
+  if (kind === "bfloat16") { f.get(x).i32(16).op("i32x4.shr_u"); return; }
+  // times 2^-112 moves the exponent bias from 127 to 15 (exact: subnormal halves become float32
+  // denormals; Inf and NaN stay), so the half's exponent and mantissa are bits 13..27
+  f.get(x).f32x4(2 ** -112).op("f32x4.mul").i32(13).op("i32x4.shr_u").i32x4(0x7fff).op("v128.and");
+  f.get(x).i32(16).op("i32x4.shr_u").i32x4(0x8000).op("v128.and").op("v128.or");
 }

@@ -16,7 +16,7 @@ import type { FunctionBuilder } from "../../../wasm/emitter.js";
 import { MathScope, emitPow, emitUnary, type UnaryMath } from "../../../wasm/math.js";
 import { emitFastTrig } from "./fast_trig.js";
 import { emitFastExp, emitFastGelu } from "./fast_math.js";
-import { emitF32ToHalfBits, emitHalfToF32, emitRoundToHalf, type HalfKind } from "./half.js";
+import { emitExactF32ToHalfBits, emitF32ToHalfBits, emitHalfToF32, emitRoundToHalf, type HalfKind } from "./half.js";
 
 export class WasmUnsupported extends Error {}
 
@@ -238,8 +238,8 @@ export class WasmOpsHandler implements OpsHandler {
     if (elem !== "float32") {
       this.emit(() => {
         const x = this.localOf(v), bits = this.s.v();
-        // a value already rounded to bfloat16 holds its pattern in the upper half
-        if (elem === "bfloat16" && v.half === "bfloat16") f.get(x.l).i32(16).op("i32x4.shr_u");
+        // a value already rounded to the dtype converts exactly (cheaper)
+        if (v.half === elem) emitExactF32ToHalfBits(f, elem, x.l);
         else emitF32ToHalfBits(f, this.s, elem, x.l);
         f.set(bits);
         if (x.tmp) this.s.done(x.l);
