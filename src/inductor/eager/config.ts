@@ -41,7 +41,7 @@ function envMinNumel(): number {
 }
 
 export function defaultSettings(): EagerWasmSettings {
-  return { mode: envMode(), minNumel: envMinNumel(), maxEntries: 256, memoryBudgetBytes: 64 * 2 ** 20 };
+  return { mode: envMode(), minNumel: envMinNumel(), maxEntries: 256, memoryBudgetBytes: 256 * 2 ** 20 };
 }
 
 const values: EagerWasmSettings = defaultSettings();
