@@ -12,8 +12,8 @@ import { readAs, fromFloat64 } from "./kernels/elementwise.js";
 import { convOutputSize } from "./conv_ops.js";
 import type { ConvGeom } from "./kernels/conv.js";
 import { biasAndEpilogue, convForwardPacked, epilogueFn, packWeight, panelWidth, unpackWeight } from "./kernels/conv_pointwise.js";
-import { convPointwiseWasm, wasmConvAvailable } from "./kernels/conv_pointwise_wasm.js";
-import { gemm } from "./kernels/gemm.js";
+import { addmmPointwiseWasm, convPointwiseWasm, wasmConvAvailable } from "./kernels/conv_pointwise_wasm.js";
+import { gemm, WASM_MIN_FLOPS } from "./kernels/gemm.js";
 
 const OP = "cpu._convolution_pointwise";
 const REORDER = "cpu._reorder_convolution_weight";
@@ -172,10 +172,27 @@ function addmmMeta(a: Args): TensorMeta {
   return { shape, dtype: m1.dtype, device: m1.device };
 }
 
+/** The bias as a length-N column vector (shape [N] or [1, N]) in float32, else null. */
+function columnBias(b: Tensor, N: number): Float32Array | null {
+  if (!(b.ndim === 1 || (b.ndim === 2 && b.shape[0] === 1)) || b.shape[b.ndim - 1] !== N) return null;
+  return Float32Array.from(readAs(b, [N]));
+}
+
 function addmmKernel(a: Args): Tensor {
   const m = addmmMeta(a);
-  const m1 = a.mat1 as Tensor, m2 = a.mat2 as Tensor;
+  const m1 = a.mat1 as Tensor, m2 = a.mat2 as Tensor, b = a.bias as Tensor | null;
   const [M, N] = m.shape as [number, number], K = m1.shape[1]!;
+  // float32: the wasm GEMM in float32 (as PyTorch's mkldnn linear) with the frozen mat2 kept packed across calls
+  const bias = b ? columnBias(b, N) : null;
+  if (m1.dtype.name === "float32" && (!b || bias) && M * N * K >= WASM_MIN_FLOPS && wasmConvAvailable()) {
+    const y = addmmPointwiseWasm({
+      M, N, K, a: Float32Array.from(readAs(m1, m1.shape)), mat2: m2, bias: bias ?? undefined,
+      attr: a.attr, scalars: a.scalars ?? [], epilogue: epilogueFn(a.attr, a.scalars ?? [], a.algorithm ?? ""),
+    });
+    const out = Tensor.empty(m.shape, m1.dtype);
+    (out.storage.data as Float32Array).set(y);
+    return out;
+  }
   const y = a.bias ? readAs(a.bias, m.shape) : new Float64Array(M * N);
   gemm(M, N, K, 1, { arr: readAs(m1, m1.shape), off: 0, rs: K, cs: 1 }, { arr: readAs(m2, m2.shape), off: 0, rs: N, cs: 1 }, 1, { arr: y, off: 0, rs: N, cs: 1 });
   if (a.attr !== "none") {

@@ -29,3 +29,27 @@ test("eager float32 conv2d on the Wasm fast path equals float64 within float32 a
     assert.ok(err <= 1e-6 * scale * Math.sqrt(c.w[1]! * c.w[2]! * c.w[3]!) + 1e-6, `${JSON.stringify(c)}: max error ${err} (scale ${scale})`);
   }
 });
+
+test("cpu._addmm_pointwise float32 runs on the Wasm GEMM with mat2 packed once: equals float64, follows mat2 updates", async () => {
+  const { cpu } = await import("../../src/ops/cpu.js");
+  coil.manualSeed(4);
+  const M = 37, K = 300, N = 45;
+  const m1 = coil.randn([M, K]), m2t = coil.randn([N, K]);
+  const m2 = m2t.t(); // transposed view, as freezing leaves a Linear weight
+  const attrs: [string, number[]][] = [["none", []], ["relu", []], ["hardtanh", [-0.5, 0.75]], ["gelu", []], ["tanh", []]];
+  for (const bias of [coil.randn([N]), coil.randn([1, N]), coil.randn([M, N]), null]) {
+    for (const [attr, scalars] of attrs) {
+      const got = cpu._addmm_pointwise.default(bias, m1, m2, attr, scalars, "") as coil.Tensor;
+      const ref = cpu._addmm_pointwise.default(bias?.to("float64") ?? null, m1.to("float64"), m2.to("float64"), attr, scalars, "") as coil.Tensor;
+      assert.equal(got.dtype.name, "float32");
+      const err = got.to("float64").sub(ref).abs().max().item();
+      assert.ok(err <= 2e-5 * Math.sqrt(K), `bias=${bias?.shape} ${attr}: max error ${err}`);
+    }
+  }
+  // an in-place update of mat2 (version bump) is seen by the next call
+  const before = cpu._addmm_pointwise.default(null, m1, m2, "none", [], "") as coil.Tensor;
+  coil.noGrad(() => m2t.mul_(2));
+  const after = cpu._addmm_pointwise.default(null, m1, m2, "none", [], "") as coil.Tensor;
+  const err = after.sub(before.mul(2)).abs().max().item();
+  assert.ok(err <= 1e-4, `after mat2 update: ${err}`);
+});
