@@ -99,6 +99,8 @@ export class ThreadPool {
   private readonly modules: KernelModule[] = [];
   private readonly canBlock: boolean;
   private started = false;
+  /** Modules every worker is known to hold (ids below this); a run of a later one syncs the workers first. */
+  private synced = 0;
   private closed = false;
   private running = false;
 
@@ -148,11 +150,10 @@ export class ThreadPool {
   /** All workers started: catch up any worker that entered its loop before the last module was loaded. */
   private pollReady(): boolean {
     if (this.closed || Atomics.load(this.ctrl, READY) < this.workers.length) return false;
-    const n = this.modules.length;
-    let behind = false;
-    for (let t = 1; t <= this.workers.length; t++) if (Atomics.load(this.ctrl, STATE + t) < n) behind = true;
+    let held = this.modules.length;
+    for (let t = 1; t <= this.workers.length; t++) held = Math.min(held, Atomics.load(this.ctrl, STATE + t));
+    this.synced = held;
     this.started = true;
-    if (behind) this.syncLoads();
     return true;
   }
 
@@ -191,15 +192,19 @@ export class ThreadPool {
 
   /** Send the started workers back to their event loops for the posted modules; wait until all hold them. */
   private syncLoads(): void {
+    const n = this.modules.length;
     this.broadcast(CMD_LOAD, () => {});
     this.waitFor(DONE, this.workers.length, 60000, "load a module");
+    this.synced = n;
     this.checkError();
   }
 
   /**
    * Instantiate a module on every thread. Bytes are compiled through the process-wide module cache (a hit when
    * an async compile of the same bytes finished; else a synchronous compile); workers receive the compiled
-   * module by postMessage, so nothing is compiled twice.
+   * module by postMessage, so nothing is compiled twice. The workers take it from their event loops the first
+   * time a parallel run needs it (one round trip for all modules posted since), so modules whose calls stay on
+   * the calling thread (small kernels) cost the workers nothing.
    */
   load(src: Uint8Array<ArrayBuffer> | WebAssembly.Module, what?: string): KernelModule {
     if (this.closed) throw new Error("wasm threads: pool is closed");
@@ -210,9 +215,7 @@ export class ThreadPool {
     if (this.workers.length) {
       Atomics.store(this.ctrl, NMODS, this.modules.length);
       for (const w of this.workers) w.postMessage({ id: km.id, module });
-      // Not started yet: each worker takes the posted modules before it first enters its loop (pollReady
-      // catches up the ones that entered in between).
-      if (this.started) this.syncLoads();
+      // A worker not started yet takes the posted modules before it first enters its loop.
     }
     return km;
   }
@@ -233,6 +236,7 @@ export class ThreadPool {
       for (let t = 0; t < nTasks; t++) fn(t, argsPtr, 0);
       return;
     }
+    if (this.synced <= km.id) this.syncLoads();
     this.stats.parallelRuns++;
     this.running = true;
     const c = this.ctrl;
