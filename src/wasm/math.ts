@@ -31,7 +31,7 @@ const MAGIC = 12582912; // 1.5 * 2^23: x + MAGIC rounds x to an integer kept in 
  * from the low mantissa bits of x*log2(e) + 1.5*2^23 (no nearest + trunc_sat, which V8 lowers to a handful of
  * instructions). Returns locals { n: i32x4 (n in [-217, 217]), em: f32x4 }.
  */
-function expCore(s: MathScope, x: number): { n: number; em: number } {
+function expCore(s: MathScope, x: number, want: "expm1" | "exp" = "expm1"): { n: number; em: number } {
   const f = s.f;
   const xc = s.v(), t = s.v(), r = s.v();
   f.get(x).f32x4(-150).op("f32x4.pmax").f32x4(150).op("f32x4.pmin").set(xc);
@@ -42,30 +42,38 @@ function expCore(s: MathScope, x: number): { n: number; em: number } {
   f.get(nf); s.maddL(-LN2_HI, xc); f.set(r);
   f.get(nf); s.maddL(-LN2_LO, r); f.set(r);
   const em = s.v();
-  // em = r + r^2 * (1/2 + r/6 + r^2/24 + ...)
-  s.polyF32(r, [1 / 5040, 1 / 720, 1 / 120, 1 / 24, 1 / 6, 1 / 2]);
-  f.get(r).get(r).op("f32x4.mul"); s.madd(() => f.get(r)); f.set(em);
+  if (want === "exp" && s.fma) {
+    // fused: exp(r) = 1 + r (1 + r (1/2 + r/6 + ...)) in one Horner chain, one rounding at the end (the
+    // em form below rounds em, then 1 + em: 1.01 ulp fused against 0.99 here)
+    s.polyF32(r, [1 / 5040, 1 / 720, 1 / 120, 1 / 24, 1 / 6, 1 / 2, 1]);
+    f.get(r); s.madd(() => f.f32x4(1)); f.set(em);
+  } else {
+    // em = r + r^2 * (1/2 + r/6 + r^2/24 + ...)
+    s.polyF32(r, [1 / 5040, 1 / 720, 1 / 120, 1 / 24, 1 / 6, 1 / 2]);
+    f.get(r).get(r).op("f32x4.mul"); s.madd(() => f.get(r)); f.set(em);
+  }
   const n = t; // reuse: n as i32x4
   f.get(t).i32x4(0x4b400000).op("i32x4.sub").set(n);
   s.done(xc, r, nf);
   return { n, em };
 }
 
-/** exp from expCore's n and em: (1 + em) * 2^n1 * 2^(n - n1); pushes it. */
-function expFinish(s: MathScope, n: number, em: number): void {
+/** exp from expCore's n and em: (1 + em) * 2^n1 * 2^(n - n1) (em already exp(r) when `isExp`); pushes it. */
+function expFinish(s: MathScope, n: number, em: number, isExp = false): void {
   const f = s.f;
   const n1 = s.v();
   f.get(n).i32(1).op("i32x4.shr_s").set(n1);
   // two steps keep both factors normal, so subnormal results round once at the end
-  f.get(em).f32x4(1).op("f32x4.add");
+  f.get(em);
+  if (!isExp) f.f32x4(1).op("f32x4.add");
   f.get(n1); pow2i(s); f.op("f32x4.mul");
   f.get(n).get(n1).op("i32x4.sub"); pow2i(s); f.op("f32x4.mul");
   s.done(n1);
 }
 
 function emitExp(s: MathScope, x: number): void {
-  const { n, em } = expCore(s, x);
-  expFinish(s, n, em);
+  const { n, em } = expCore(s, x, "exp");
+  expFinish(s, n, em, s.fma);
   s.done(n, em);
 }
 

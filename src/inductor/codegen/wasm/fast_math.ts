@@ -20,9 +20,15 @@ export function emitFastExp(s: MathScope, x: number): void {
   f.get(t).f32x4(MAGIC).op("f32x4.sub").set(j);
   f.get(j); s.maddL(-LN2_HI, xc); f.set(r);
   f.get(j); s.maddL(-LN2_LO, r); f.set(r);
-  // 1 + r + r^2 (1/2 + r/6 + ... + r^5/5040)
-  s.polyF32(r, [1 / 5040, 1 / 720, 1 / 120, 1 / 24, 1 / 6, 1 / 2]);
-  f.get(r).get(r).op("f32x4.mul"); s.madd(() => f.get(r)); f.f32x4(1).op("f32x4.add");
+  if (s.fma) {
+    // 1 + r (1 + r (1/2 + r/6 + ...)): one Horner chain of fused steps, one rounding at the end
+    s.polyF32(r, [1 / 5040, 1 / 720, 1 / 120, 1 / 24, 1 / 6, 1 / 2, 1]);
+    f.get(r); s.madd(() => f.f32x4(1));
+  } else {
+    // 1 + r + r^2 (1/2 + r/6 + ... + r^5/5040)
+    s.polyF32(r, [1 / 5040, 1 / 720, 1 / 120, 1 / 24, 1 / 6, 1 / 2]);
+    f.get(r).get(r).op("f32x4.mul"); s.madd(() => f.get(r)); f.f32x4(1).op("f32x4.add");
+  }
   f.get(t).i32x4(0x4b400000).op("i32x4.sub").set(n);
   f.get(n).i32(1).op("i32x4.shr_s").set(n1);
   // two power-of-two steps keep both factors normal (subnormal results round once)
