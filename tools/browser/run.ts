@@ -2,7 +2,7 @@
 // serves it from a tiny http server with the cross-origin isolation headers (COOP same-origin, COEP require-corp:
 // SharedArrayBuffer and so Web Worker threads), maps the node:* built-ins to tools/browser/node_shim.js with an
 // import map, and loads tools/browser/page.js in headless chromium (--dump-dom). In: flags --no-build,
-// --chromium=PATH, --page=FILE (another page script writing #result), --isolated=0 (serve without COOP/COEP: the single-thread fallback). Out: the page's JSON
+// --logs (print the page's console), --chromium=PATH, --page=FILE (another page script writing #result; /near/NAME.js serves files next to it), --isolated=0 (serve without COOP/COEP: the single-thread fallback). Out: the page's JSON
 // result on stdout (exit 1 when chromium fails or the page reports an error).
 // Usage: npx tsx tools/browser/run.ts [--no-build]
 
@@ -38,6 +38,7 @@ function serve(): Promise<{ url: string; close: () => void }> {
     if (path === "/") body = page;
     else if (path === "/page.js") file = pageFile;
     else if (path === "/shim.js") file = join(root, "tools/browser/node_shim.js");
+    else if (/^\/near\/[\w.-]+\.js$/.test(path)) file = join(dirname(pageFile), path.slice(6)); // next to the page script
     else if (path.startsWith("/dist/")) {
       const p = normalize(join(root, path));
       if (p.startsWith(join(root, "dist"))) file = p;
@@ -81,7 +82,7 @@ async function main(): Promise<void> {
     if (!m) throw new Error(`chromium (exit ${r.code}) printed no result:\n${r.stdout.slice(-2000)}\n${r.stderr.slice(-3000)}`);
     const text = m[1]!.replace(/&quot;/g, '"').replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
     console.log(text);
-    if (text === "pending" || JSON.parse(text).error) {
+    if (text === "pending" || JSON.parse(text).error || args.includes("--logs")) {
       // the page's console (an import that failed before the page's try block, say)
       const logs = r.stderr.split("\n").filter((l) => /CONSOLE|Uncaught|ERROR:.*(js|module)/i.test(l)).slice(-20);
       console.error(logs.join("\n"));
