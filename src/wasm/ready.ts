@@ -1,5 +1,5 @@
 // wasm/ready: `wasmReady()`, the awaitable warm-up of the Wasm backend. It starts the process-wide thread pool
-// (optionally with a new thread count) and waits until its workers run, precompiles the GEMM and im2col modules
+// (optionally with a new thread count) and waits until its workers run, precompiles the GEMM and convolution modules
 // that eager matmul/convolution load, and waits for every kernel compile already started (a compiled function's
 // kernels start compiling when its artifact loads). After it resolves, calls compile nothing synchronously,
 // which a browser main thread requires for modules over 4 KB. In: options. Out: a promise of the pool's state.
@@ -18,7 +18,7 @@ export interface WasmReadyOptions {
   threads?: number;
   /** How long to wait for the workers to start (default 30 s); past it coil warns once and goes on. */
   timeoutMs?: number;
-  /** Precompile the eager GEMM and im2col modules too (default true). */
+  /** Precompile the eager GEMM and convolution modules too (default true). */
   eagerKernels?: boolean;
 }
 

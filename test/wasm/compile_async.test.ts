@@ -145,6 +145,31 @@ test("wasmReady({ threads }) restarts the pool; 1 and 2 threads give bitwise equ
   assert.equal(threadPool().threads, 2);
 });
 
+test("after wasmReady() eager GEMM and convolution compile nothing (its precompiled bytes are the ones they load)", (t) => {
+  if (!simd) return t.skip("no wasm SIMD");
+  const root = fileURLToPath(new URL("../../", import.meta.url));
+  const script = `
+    import { wasmReady } from "./src/wasm/ready.ts";
+    import { moduleCacheStats } from "./src/wasm/module_cache.ts";
+    import { sgemm } from "./src/wasm/gemm.ts";
+    import { conv2d } from "./src/wasm/conv.ts";
+    await wasmReady();
+    const before = { ...moduleCacheStats };
+    const g = sgemm(64, 64, 64, new Float32Array(4096).fill(1), new Float32Array(4096).fill(2));
+    const c = conv2d(new Float32Array(2 * 3 * 9 * 9).fill(1), [2, 3, 9, 9], new Float32Array(4 * 3 * 3 * 3).fill(0.5), [4, 3, 3, 3], { padding: 1 });
+    const d = conv2d(new Float32Array(1 * 4 * 8 * 8).fill(1), [1, 4, 8, 8], new Float32Array(4 * 9).fill(1), [4, 1, 3, 3], { padding: 1, groups: 4, activation: "relu" });
+    console.log(JSON.stringify({ before, after: moduleCacheStats, g: g[0], c: c.data[40], d: d.data[9] }));`;
+  const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { cwd: root, encoding: "utf8", timeout: 120000 });
+  assert.equal(r.status, 0, r.stderr);
+  const o = JSON.parse(r.stdout.trim().split("\n").pop()!) as { before: typeof moduleCacheStats; after: typeof moduleCacheStats; g: number; c: number; d: number };
+  assert.ok(o.before.asyncCompiles >= 2, JSON.stringify(o));
+  assert.equal(o.after.syncCompiles, o.before.syncCompiles, `eager GEMM/conv compiled synchronously after wasmReady: ${JSON.stringify(o)}`);
+  assert.ok(o.after.hits > o.before.hits);
+  assert.equal(o.g, 128);
+  assert.equal(o.c, 13.5); // an interior output: 27 taps of 1 x 0.5
+  assert.equal(o.d, 9);
+});
+
 test("module cache: a thread refusing sync compiles gets a clear error; compile errors name the module", async () => {
   const m = new ModuleBuilder({ shared: false, maxPages: 1 }, "tiny");
   m.func("f", ["i32"], ["i32"], { export: true }).get(0).i32(7).op("i32.add");
