@@ -1,5 +1,5 @@
-// ops/kernels/conv_wasm: the eager float32 2-d convolution on the WebAssembly SIMD conv2d (src/wasm:
-// im2col + the multi-threaded GEMM, 1x1 and depthwise fast paths), as eager mm uses the Wasm GEMM.
+// ops/kernels/conv_wasm: the eager float32 2-d convolution on the WebAssembly SIMD conv2d (src/wasm: the
+// multi-threaded GEMM gathering im2col panels in its packing, 1x1 and depthwise paths), as eager mm uses the Wasm GEMM.
 // float32 accumulation as in PyTorch. COIL_WASM_GEMM=0 keeps convolutions on the float64 JS kernel.
 // In: aten.convolution's args. Out: the output tensor, or null when the fast path does not apply.
 
