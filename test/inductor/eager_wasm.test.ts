@@ -145,6 +145,8 @@ test("threshold: auto mode accelerates only tensors of at least minNumel element
   eagerWasmConfig.patch({ mode: "auto", minNumel: 16384 }, () => { coil.randn([16384]).cos(); });
   assert.equal(eagerWasmStats.calls, c0 + 1);
   assert.throws(() => { eagerWasmConfig.mode = "sometimes" as never; }, /'mode' must be "auto", "always" or "never"/);
+  assert.throws(() => eagerWasmConfig.patch({ minNumel: -1 }, () => 0), /'minNumel' must be a non-negative integer/);
+  assert.equal(eagerWasmConfig.minNumel, 16384, "a failed patch restores");
   // memory-bound ops with every input in JS arrays stay on the JS kernel; inside a chain they run in Wasm
   const big = coil.randn([16384]), big2 = coil.randn([16384]);
   eagerWasmConfig.patch({ mode: "auto", minNumel: 16384, memoryBudgetBytes: 2 ** 32 }, () => {
@@ -318,7 +320,7 @@ test("memory stays bounded when outputs are dropped and the garbage collector fr
   const gc = (globalThis as { gc?: () => void }).gc ?? await exposeGc();
   const v = coil.randn([32768]);
   const settle = async () => { gc(); await new Promise((r) => setImmediate(r)); gc(); await new Promise((r) => setImmediate(r)); };
-  await eagerWasmConfig.patch({ mode: "auto" }, async () => {
+  await eagerWasmConfig.patch({ mode: "auto", minNumel: 1000 }, async () => {
     for (let i = 0; i < 100; i++) v.cos().exp().sum();
     await settle();
     const s0 = wasmMemory().stats();
@@ -329,6 +331,7 @@ test("memory stays bounded when outputs are dropped and the garbage collector fr
     const s1 = wasmMemory().stats();
     assert.ok(s1.inUse <= s0.inUse + 4 * 32768 * 8, `in use ${s0.inUse} -> ${s1.inUse}`);
     assert.ok(s1.heapTop <= s0.heapTop + 200 * 3 * 131072, `heap top ${s0.heapTop} -> ${s1.heapTop}`);
+    assert.equal(eagerWasmConfig.minNumel, 1000, "the patch holds until the promise settles");
   });
 });
 

@@ -64,15 +64,21 @@ export const eagerWasmConfig = {
   set maxEntries(v: number) { set("maxEntries", v); },
   get memoryBudgetBytes(): number { return values.memoryBudgetBytes; },
   set memoryBudgetBytes(v: number) { set("memoryBudgetBytes", v); },
-  /** Run fn with some settings overridden (restored on return or throw). */
+  /** Run fn with some settings overridden (restored on return or throw, or when a returned promise settles). */
   patch<R>(overrides: Partial<EagerWasmSettings>, fn: () => R): R {
     const saved = { ...values };
+    const restore = () => { Object.assign(values, saved); };
+    let result: R;
     try {
       for (const [k, v] of Object.entries(overrides)) set(k as keyof EagerWasmSettings, v);
-      return fn();
-    } finally {
-      Object.assign(values, saved);
+      result = fn();
+    } catch (e) {
+      restore();
+      throw e;
     }
+    if (result instanceof Promise) return result.finally(restore) as R;
+    restore();
+    return result;
   },
   reset(): void { Object.assign(values, defaultSettings()); },
 };
