@@ -103,6 +103,10 @@ export function emitKernel(m: ModuleBuilder, relaxed: boolean, MR_ = MR, actVec?
   const betaV = f.local("v128", "betaV"), loV = f.local("v128", "loV"), hiV = f.local("v128", "hiV");
   for (const x of acc) f.f32x4(0).set(x);
   f.get(a).get(kc).i32(MR * 4).op("i32.mul").op("i32.add").set(aEnd);
+  // rows 2-3 of a 4-row tile are splat from a second pointer a2 = a + 8 at offsets 0 and 4: V8 folds only offset 0
+  // and a hoisted base + 4 into vbroadcastss addresses, and computed a + 8 and a + 12 with two leaq per k
+  const a2 = f.local("i32", "a2");
+  f.get(a).i32(8).op("i32.add").set(a2);
   // one k step at offset u (in k steps) from a and b; the pointers advance after the steps
   const step = (u: number) => {
     f.get(b).mem("v128.load", u * NR * 4).set(b0);
@@ -112,6 +116,7 @@ export function emitKernel(m: ModuleBuilder, relaxed: boolean, MR_ = MR, actVec?
     if (MR > 4) f.get(a).mem("v128.load", u * MR * 4, 2).set(avec);
     for (let r = 0; r < MR; r++) {
       if (MR > 4 && r < 4) f.get(avec).get(avec).shuffle32(r, r, r, r).set(av);
+      else if (MR === 4 && r >= 2) f.get(a2).mem("v128.load32_splat", (u * MR + r - 2) * 4).set(av);
       else f.get(a).mem("v128.load32_splat", (u * MR + r) * 4).set(av);
       for (let h = 0; h < 2; h++) {
         const x = acc[r * 2 + h]!;
@@ -126,6 +131,7 @@ export function emitKernel(m: ModuleBuilder, relaxed: boolean, MR_ = MR, actVec?
   f.get(a).get(aEnd).op("i32.ge_u").brIf(exit);
   step(0);
   f.get(a).i32(MR * 4).op("i32.add").set(a);
+  if (MR === 4) f.get(a2).i32(MR * 4).op("i32.add").set(a2);
   f.get(b).i32(NR * 4).op("i32.add").set(b);
   f.br(top).end().end();
   // epilogue
