@@ -143,22 +143,29 @@ export function accelerate(op: OpOverload, args: Args): KernelResult | null {
   if (mode === "never" || busy || !opEligible(op)) return null;
   const rec = opRecord.get(op);
   if (rec !== undefined && rec.ok === 0 && rec.declined >= OP_GIVE_UP) return null;
+  // cheap checks first (most eager calls are small): dtypes, device, size; the key string only after them
+  let largest = 0, anyTensor = false, anyWasm = false;
+  for (const v of Object.values(args)) {
+    const items = Array.isArray(v) ? v : [v];
+    for (const t of items) {
+      if (!(t instanceof Tensor)) continue;
+      if (!ACCELERATED_DTYPES.has(t.dtype.name) || t.device !== "cpu" || t.isFake) return null;
+      anyTensor = true;
+      if (t.storage.release !== null) anyWasm = true;
+      const n = t.numel();
+      if (n > largest) largest = n;
+    }
+  }
+  if (!anyTensor) return null;
+  if (mode === "auto") {
+    if (largest < eagerWasmConfig.minNumel) return null;
+    if (MEMORY_BOUND.has(op.opName) && !anyWasm) return null;
+  }
+  if (!wasmFeatures().simd || !wasmMemory().shared || lowering()) return null;
   const tensors: Tensor[] = [];
   const seen = new Map<Tensor, number>();
   let key = op.qualname;
   for (const [k, v] of Object.entries(args)) key += `|${k}=${encode(v, tensors, seen)}`;
-  if (tensors.length === 0) return null;
-  let largest = 0;
-  for (const t of tensors) {
-    if (!ACCELERATED_DTYPES.has(t.dtype.name) || t.device !== "cpu" || t.isFake) return null;
-    const n = t.numel();
-    if (n > largest) largest = n;
-  }
-  if (mode === "auto") {
-    if (largest < eagerWasmConfig.minNumel) return null;
-    if (MEMORY_BOUND.has(op.opName) && !tensors.some((t) => t.storage.release !== null)) return null;
-  }
-  if (!wasmFeatures().simd || !wasmMemory().shared || lowering()) return null;
   for (const t of tensors) key += `|${tensorKey(t)}`;
   let e = lookup(key);
   if (e === undefined) e = compileEntry(op, args, tensors, key);
