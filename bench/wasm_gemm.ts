@@ -1,11 +1,12 @@
-// bench/wasm_gemm: GFLOP/s of the wasm SIMD GEMM (1 and 2 threads, plain and relaxed SIMD) at 256/512/1024 and
-// of the wasm conv3x3 (1x16x56x56, 16->16, relu), next to the SIMD arithmetic ceiling measured in the same run
-// (a register-only f32x4 mul+add / relaxed_madd loop), since the shared 2-core machines are noisy. In: optional sizes on the command line. Out: a table on stdout.
+// bench/wasm_gemm: GFLOP/s of the wasm SIMD GEMM (1 and 2 threads, plain and relaxed SIMD) at 256/512/1024, of
+// the wasm conv3x3 (1x16x56x56, 16->16, relu) and of the MLP 784-512-512-10 b64 layers (packed weights), next to
+// the SIMD arithmetic ceiling measured in the same run (a register-only f32x4 mul+add / relaxed_madd loop), since
+// the shared 2-core machines are noisy. In: optional sizes on the command line. Out: a table on stdout.
 // Run: npx tsx bench/wasm_gemm.ts [256 512 1024]
 
 import { ModuleBuilder } from "../src/wasm/emitter.js";
 import { wasmFeatures } from "../src/wasm/features.js";
-import { sgemmPtr } from "../src/wasm/gemm.js";
+import { PackedB, sgemmPtr } from "../src/wasm/gemm.js";
 import { conv2d, Conv2dWeight } from "../src/wasm/conv.js";
 import { MAX_PAGES, wasmMemory } from "../src/wasm/memory.js";
 import { threadPool } from "../src/wasm/threads.js";
@@ -88,5 +89,39 @@ for (const n of sizes.length ? sizes : [256, 512, 1024]) {
     rows.push(`conv3x3 16->16+relu 1x16x56x56, ${threads} thread(s): ${best.toFixed(3)} ms, ${((2 * 16 * 16 * 9 * 56 * 56) / best / 1e6).toFixed(1)} GFLOP/s`);
   }
   w.free();
+}
+// MLP 784-512-512-10 batch 64 (the anchors' MLP row): the three Linear layers as GEMMs on weights packed once
+// (x @ W^T with bias + relu fused), activations kept in wasm memory: the kernel-side floor of the compiled MLP
+{
+  const dims = [784, 512, 512, 10], B = 64;
+  const layers = dims.slice(1).map((o, i) => {
+    const k = dims[i]!;
+    const w = mem.putF32(Float32Array.from({ length: o * k }, () => Math.random() - 0.5));
+    const packed = new PackedB({ ptr: w, rs: 1, cs: k }, k, o); // B = W^T
+    mem.free(w);
+    return { k, o, packed, bias: mem.putF32(new Float32Array(o)), out: mem.malloc(B * o * 4) };
+  });
+  const x = mem.putF32(Float32Array.from({ length: B * 784 }, () => Math.random() - 0.5));
+  const flops = layers.reduce((s, l) => s + 2 * B * l.k * l.o, 0);
+  for (const threads of pool.threads > 1 ? [1, pool.threads] : [1]) {
+    const run = () => {
+      let inp = x;
+      layers.forEach((l, i) => {
+        sgemmPtr({ M: B, N: l.o, K: l.k, A: { ptr: inp, rs: l.k, cs: 1 }, B: { ptr: 0, rs: 0, cs: 0 }, C: { ptr: l.out, ld: l.o },
+          packedB: l.packed, biasN: { ptr: l.bias }, activation: i < layers.length - 1 ? "relu" : "none", threads });
+        inp = l.out;
+      });
+    };
+    for (let r = 0; r < 5; r++) run();
+    let best = Infinity;
+    for (let r = 0; r < 50; r++) {
+      const t = performance.now();
+      run();
+      best = Math.min(best, performance.now() - t);
+    }
+    rows.push(`MLP 784-512-512-10 b64 (3 GEMMs, packed weights), ${threads} thread(s): ${best.toFixed(3)} ms, ${(flops / best / 1e6).toFixed(1)} GFLOP/s`);
+  }
+  for (const l of layers) { l.packed.free(); mem.free(l.bias); mem.free(l.out); }
+  mem.free(x);
 }
 console.log(rows.join("\n"));
