@@ -17,10 +17,8 @@ import { wasmMemory } from "../../wasm/memory.js";
 import { lowerings } from "../lowering_table.js";
 import { V } from "../ir/virtualized.js";
 import { eagerWasmConfig } from "./config.js";
-import { compileOneOp, Unaccelerated, type OneOpProgram } from "./one_op.js";
+import { ACCELERATED_DTYPES, compileOneOp, Unaccelerated, type OneOpProgram } from "./one_op.js";
 
-/** Dtypes whose eager calls are accelerated: the Wasm codegen's (16-bit floats converted in registers). */
-export const ACCELERATED_DTYPES: ReadonlySet<string> = new Set(["float32", "bfloat16", "float16"]);
 
 /** Ops never accelerated: those with their own eager Wasm kernels (mm, conv), randomness, data-dependent shapes. */
 const SKIP_TAGS: readonly OpTag[] = ["random", "nondeterministic", "data_dependent", "extern", "creation"];

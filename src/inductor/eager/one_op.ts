@@ -29,6 +29,9 @@ export interface OneOpProgram {
   compileMs: number;
 }
 
+/** Dtypes whose eager calls are accelerated: the Wasm codegen's (16-bit floats converted in registers). */
+export const ACCELERATED_DTYPES: ReadonlySet<string> = new Set(["float32", "bfloat16", "float16"]);
+
 const fakeOf = (t: Tensor): Tensor => Tensor.fake(t.shape, t.dtype, t.device, t.strides);
 
 /** Compile `op(args)` where `tensors` are the tensor arguments in the order `collectTensors` gives them. */
@@ -58,6 +61,9 @@ export function compileOneOp(op: OpOverload, args: Args, tensors: readonly Tenso
   n.meta.val = val;
   const vals = Array.isArray(val) ? val : [val];
   if (vals.some((v) => !(v instanceof Tensor))) throw new Unaccelerated(`${op.qualname} does not return tensors only`);
+  // another output dtype (a comparison's bool, argmax's int64) would be a JS kernel: decline before compiling
+  const other = vals.find((v) => !ACCELERATED_DTYPES.has((v as Tensor).dtype.name));
+  if (other) throw new Unaccelerated(`an output of dtype ${(other as Tensor).dtype.name}`);
   if (Array.isArray(val)) {
     g.output(val.map((v, i) => {
       const gi = g.callFunction(getitem, [n, i]);
