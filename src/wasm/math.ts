@@ -114,12 +114,25 @@ function emitLog(s: MathScope, x: number): void {
   // log(1+f) = f - (hfsq - s*(hfsq + R)), R = z*(2/3 + z*(2/5 + ...))
   const ef = mask;
   f.get(e).op("f32x4.convert_i32x4_s").set(ef);
-  f.get(ef).f32x4(LN2_HI).op("f32x4.mul");
-  f.get(fr).get(hf);
-  f.get(sv).get(hf);
-  s.polyF32(z, [2 / 11, 2 / 9, 2 / 7, 2 / 5, 2 / 3]);
-  f.get(z).op("f32x4.mul").op("f32x4.add").op("f32x4.mul").op("f32x4.sub").op("f32x4.sub");
-  f.get(ef).f32x4(LN2_LO).op("f32x4.mul").op("f32x4.add").op("f32x4.add");
+  if (s.fma) {
+    // the same formula in fused steps: ef*LN2_HI + (ef*LN2_LO + (f - (hfsq - s*(hfsq + P*z))))
+    f.get(ef).f32x4(LN2_HI);
+    f.get(ef).f32x4(LN2_LO);
+    f.get(fr);
+    f.get(sv);
+    s.polyF32(z, [2 / 11, 2 / 9, 2 / 7, 2 / 5, 2 / 3]);
+    f.get(z).get(hf).op("f32x4.relaxed_madd");
+    f.get(hf).op("f32x4.relaxed_nmadd");
+    f.op("f32x4.sub");
+    f.op("f32x4.relaxed_madd").op("f32x4.relaxed_madd");
+  } else {
+    f.get(ef).f32x4(LN2_HI).op("f32x4.mul");
+    f.get(fr).get(hf);
+    f.get(sv).get(hf);
+    s.polyF32(z, [2 / 11, 2 / 9, 2 / 7, 2 / 5, 2 / 3]);
+    f.get(z).op("f32x4.mul").op("f32x4.add").op("f32x4.mul").op("f32x4.sub").op("f32x4.sub");
+    f.get(ef).f32x4(LN2_LO).op("f32x4.mul").op("f32x4.add").op("f32x4.add");
+  }
   const res = xs;
   f.set(res);
   // specials: 0 -> -inf, < 0 or NaN -> NaN, +inf -> +inf
