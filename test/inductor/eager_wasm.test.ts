@@ -342,3 +342,15 @@ async function exposeGc(): Promise<() => void> {
   v8.setFlagsFromString("--expose-gc");
   return vm.runInNewContext("gc") as () => void;
 }
+
+test("COIL_EAGER_WASM and COIL_EAGER_WASM_MIN_NUMEL set the defaults; bad values are clear errors", async () => {
+  const { execFileSync } = await import("node:child_process");
+  const script = `import("./src/index.js").then(async (coil) => { const e = await import("./src/inductor/eager/index.js");
+    const x = coil.randn([20000]); x.cos(); console.log(JSON.stringify([e.eagerWasmConfig.mode, e.eagerWasmConfig.minNumel, e.eagerWasmStats.calls])); })`;
+  const run = (env: Record<string, string>) => execFileSync(process.execPath, ["--import", "tsx", "-e", script], {
+    env: { ...process.env, ...env }, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"],
+  }).trim().split("\n").pop();
+  assert.equal(run({ COIL_EAGER_WASM: "0" }), JSON.stringify(["never", 16384, 0]));
+  assert.equal(run({ COIL_EAGER_WASM: "always", COIL_EAGER_WASM_MIN_NUMEL: "100" }), JSON.stringify(["always", 100, skip ? 0 : 1]));
+  assert.throws(() => run({ COIL_EAGER_WASM: "maybe" }), /COIL_EAGER_WASM must be 0, 1, auto, always or never/);
+});
