@@ -428,3 +428,21 @@ test("bfloat16/float16 buffers live in wasm memory: outputs there, wasm-resident
     disposeWasmTensor(y);
   }
 });
+
+test("bfloat16/float16 in-place update of an input outside wasm memory: the kernel's copy is written back", () => {
+  for (const d of HALVES) {
+    const base = coil.randn([6, 37]);
+    const run = (backend: "js" | "wasm") => {
+      const x = base.to(d); // a fresh JS-memory input each time
+      const c = compiled(backend, (x: T) => { x.mul_(3); return x.add(1); }, [x]);
+      if (backend === "wasm") assert.equal(c.metas.reduce((n, m) => n + m.jsKernels, 0), 0, "only wasm kernels");
+      return { x: bitsOf(x), y: bitsOf(c.result as T) };
+    };
+    const copied = wasmRuntimeStats.copiedIn;
+    const w = run("wasm"), j = run("js");
+    assert.ok(wasmRuntimeStats.copiedIn > copied, "the input was copied into wasm memory");
+    assert.notDeepEqual(w.x, bitsOf(base.to(d)), "the input was updated");
+    sameBits(d, w.x, j.x, `${d} in-place input`);
+    sameBits(d, w.y, j.y, `${d} output after the in-place update`);
+  }
+});
