@@ -41,7 +41,7 @@ const ERFC = [0.17087277, -0.82215223, 1.48851587, -1.13520398, 0.27886807, -0.1
 
 /**
  * gelu(x) = x Phi(x): with z = |x|/sqrt2 and e = erfc(z) = t exp(-z^2 + P(t)), t = 1/(1 + z/2), the result
- * is x - x e/2 for x >= 0 and x e/2 for x < 0 (no cancellation); x itself past 10 (+Inf stays +Inf).
+ * is x - x e/2 for x >= 0 and x e/2 for x < 0 (no cancellation); x e/2 uses min(x, 10), so +Inf stays +Inf.
  */
 export function emitFastGelu(s: MathScope, x: number): void {
   const f = s.f;
@@ -49,12 +49,13 @@ export function emitFastGelu(s: MathScope, x: number): void {
   f.get(x).op("f32x4.abs").f32x4(Math.SQRT1_2).op("f32x4.mul").set(z);
   f.f32x4(1).f32x4(1).get(z).f32x4(0.5).op("f32x4.mul").op("f32x4.add").op("f32x4.div").set(t);
   s.polyF32(t, ERFC);
-  f.get(z).get(z).op("f32x4.mul").op("f32x4.sub").set(a);
+  // a = P(t) - z^2
+  if (s.fma) f.set(a).get(z).get(z).get(a).op("f32x4.relaxed_nmadd").set(a);
+  else f.get(z).get(z).op("f32x4.mul").op("f32x4.sub").set(a);
   emitFastExp(s, a);
-  f.get(t).op("f32x4.mul").get(x).op("f32x4.mul").f32x4(0.5).op("f32x4.mul").set(h);
-  // x >= 0: x - h; x < 0: h; x > 10: x
+  // h = e t min(x, 10) / 2: past 10, h is below half an ulp of x (x - h = x) and +Inf gives h = 0, not NaN
+  f.get(t).op("f32x4.mul").get(x).f32x4(10).op("f32x4.pmin").op("f32x4.mul").f32x4(0.5).op("f32x4.mul").set(h);
+  // x >= 0: x - h; x < 0: h
   f.get(x).get(h).op("f32x4.sub").get(h).get(x).f32x4(0).op("f32x4.ge").op("v128.bitselect");
-  f.set(h);
-  f.get(x).get(h).get(x).f32x4(10).op("f32x4.gt").op("v128.bitselect");
   s.done(z, t, a, h);
 }
