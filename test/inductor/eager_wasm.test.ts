@@ -96,6 +96,7 @@ for (const [name, fn, rtol, atol] of TABLE) {
     const js = never(fn);
     assert.ok(!inWasm(js));
     assertClose(acc, js, rtol, atol, name);
+    assert.equal(acc.base, null, `${name}: the output is a base tensor, as the JS kernel's`);
   });
 }
 

@@ -183,8 +183,11 @@ export function accelerate(op: OpOverload, args: Args): KernelResult | null {
     if (why) return disable(key, op, why);
     e.checked = true;
   }
+  // an eager kernel's output is a base tensor: re-wrap a program output that is a view of its own buffer
+  // (else autograd would treat in-place ops on it as ops on a view), or whose size-1 strides differ
   for (let i = 0; i < out.length; i++) {
-    if (e.restride[i]) out[i] = new Tensor(out[i]!.storage, out[i]!.shape, e.program.outputs[i]!.strides, out[i]!.offset);
+    const o = out[i]!;
+    if (e.restride[i] || o.base !== null) out[i] = new Tensor(o.storage, o.shape, e.program.outputs[i]!.strides, o.offset);
   }
   eagerWasmStats.calls++;
   // Over the budget (dropped outputs wait for the garbage collector, and fresh Wasm pages cost ~3 ms/MB
