@@ -10,8 +10,11 @@ import { getWasmHost, type WorkerHandle } from "./host.js";
 import { wasmMemory, type WasmMemory } from "./memory.js";
 import { moduleSync } from "./module_cache.js";
 
-// control block slots (Int32Array over a SharedArrayBuffer)
-const SEQ = 0, CMD = 1, DONE = 2, NEXT = 3, NTASKS = 4, MOD = 5, FUNC = 6, ARGS = 7, ERR = 8, NMODS = 9, READY = 11;
+// control block slots (Int32Array over a SharedArrayBuffer). SEQ holds (generation << 2) | command in one word, so a
+// worker always reads a command together with its generation. RUN holds the open run's state:
+// (generation & 0x7fff) << 16 | CLOSED | number of workers that joined it.
+const SEQ = 0, DONE = 2, NEXT = 3, NTASKS = 4, MOD = 5, FUNC = 6, ARGS = 7, ERR = 8, NMODS = 9, RUN = 10, READY = 11;
+const CLOSED = 0x8000;
 const MSG = 16; // error message bytes start at int index 16 (byte 64), 448 bytes
 const STATE = 128; // STATE + tid: how many modules worker tid had instantiated when it last entered its loop
 const CMD_LOAD = 1, CMD_RUN = 2, CMD_EXIT = 3;
@@ -24,6 +27,9 @@ const CTRL_INTS = STATE + MAX_WORKERS;
  * registers h for the host's later messages, which carry compiled modules ({ id, module }). A worker waits in
  * its Atomics loop; CMD_LOAD sends it back to its event loop to receive the modules (NMODS says how many exist),
  * after which it acknowledges (DONE) and re-enters the loop. It counts READY the first time it enters.
+ * CMD_RUN: a worker joins the run only while it is open (a compare-exchange on RUN checks the generation), then
+ * takes tasks and acknowledges; the caller closes the run once it has no task left and waits only for the
+ * workers that joined. So a worker the OS has not scheduled yet never delays a run: the caller does its share.
  */
 export const workerMain = `(data, onMessage) => {
   const { memory, ctrl, tid } = data;
@@ -44,7 +50,7 @@ export const workerMain = `(data, onMessage) => {
       for (let k = 0; k < 20000 && s === seq; k++) s = Atomics.load(c, ${SEQ});
       while (s === seq) { Atomics.wait(c, ${SEQ}, seq); s = Atomics.load(c, ${SEQ}); }
       seq = s;
-      const cmd = c[${CMD}];
+      const cmd = s & 3;
       if (cmd === ${CMD_EXIT}) { ack(); return; }
       if (cmd === ${CMD_LOAD}) {
         if (loaded < Atomics.load(c, ${NMODS})) return; // to the event loop: the modules arrive as messages
@@ -52,6 +58,14 @@ export const workerMain = `(data, onMessage) => {
         ack();
         continue;
       }
+      const gen = (s >>> 2) & 0x7fff;
+      let joined = false;
+      for (;;) {
+        const v = Atomics.load(c, ${RUN});
+        if ((v >>> 16) !== gen || (v & ${CLOSED})) break; // over (or a later one): nothing to do
+        if (Atomics.compareExchange(c, ${RUN}, v, v + 1) === v) { joined = true; break; }
+      }
+      if (!joined) continue;
       try {
         const fn = fns[c[${MOD}]][c[${FUNC}]];
         const n = c[${NTASKS}], a = c[${ARGS}];
@@ -92,8 +106,9 @@ export interface KernelModule {
 export class ThreadPool {
   /** Threads that take tasks once the workers have started (the calling thread included). */
   readonly threads: number;
-  /** Parallel calls that used the workers, and calls that ran on the calling thread alone. */
-  readonly stats = { parallelRuns: 0, callerRuns: 0 };
+  /** Parallel calls offered to the workers (joinedRuns: those at least one worker joined), and calls that ran on
+   * the calling thread alone. */
+  readonly stats = { parallelRuns: 0, callerRuns: 0, joinedRuns: 0 };
   private readonly workers: WorkerHandle[] = [];
   private readonly ctrl: Int32Array;
   private readonly modules: KernelModule[] = [];
@@ -103,6 +118,7 @@ export class ThreadPool {
   private synced = 0;
   private closed = false;
   private running = false;
+  private gen = 0;
 
   /**
    * threads counts the calling thread: threads - 1 workers are started. Where workers start while the caller
@@ -173,11 +189,11 @@ export class ThreadPool {
   private broadcast(cmd: number, fill: () => void): void {
     if (this.closed) throw new Error("wasm threads: pool is closed");
     const c = this.ctrl;
-    c[CMD] = cmd;
+    this.gen = (this.gen % 0x7fff) + 1; // 1..0x7fff: never the initial word 0
     c[ERR] = 0;
     fill();
     Atomics.store(c, DONE, 0);
-    Atomics.add(c, SEQ, 1);
+    Atomics.store(c, SEQ, (this.gen << 2) | cmd);
     Atomics.notify(c, SEQ);
   }
 
@@ -247,6 +263,7 @@ export class ThreadPool {
         c[ARGS] = argsPtr;
         c[NTASKS] = nTasks;
         Atomics.store(c, NEXT, 0);
+        Atomics.store(c, RUN, this.gen << 16); // open, nobody joined yet
       });
       let err: unknown = null;
       try {
@@ -259,7 +276,12 @@ export class ThreadPool {
         err = e;
         Atomics.store(c, NEXT, nTasks); // stop handing out tasks
       }
-      this.waitFor(DONE, this.workers.length, 600000, "finish");
+      // close the run: workers not in it by now stay out; wait only for those that joined (they are running)
+      let v = Atomics.load(c, RUN);
+      for (let w = Atomics.compareExchange(c, RUN, v, v | CLOSED); w !== v; w = Atomics.compareExchange(c, RUN, v, v | CLOSED)) v = w;
+      const joined = v & 0x7fff;
+      if (joined) this.stats.joinedRuns++;
+      this.waitFor(DONE, joined, 600000, "finish");
       if (err) throw err;
       this.checkError();
     } finally {
