@@ -17,6 +17,8 @@ import { compileWithFxGraphCache, loadArtifact } from "./codecache/index.js";
 import { codegenGraph } from "./codegen/index.js";
 import type { CompiledArtifact } from "./codegen/artifact.js";
 import { freeze, dropFrozenArgs } from "./freezing/freezing.js";
+import { mathFma } from "../wasm/math_scope.js";
+import { wasmMemory } from "../wasm/memory.js";
 
 export { devicesInGraph } from "./fx_passes/post_grad.js";
 
@@ -29,8 +31,15 @@ function codegenAndLoad(gm: GraphModule, _examples: Tensor[], info: GraphCompile
   return codegenGraph(gm, info);
 }
 
-/** Names the code generator in FX graph cache keys: change it whenever codegen's output changes. */
-const CODEGEN_ID = "cpu-js/1";
+/**
+ * Names the code generator in FX graph cache keys: change the version whenever codegen's output changes. The
+ * Wasm kernels also depend on the process: fused multiply-adds where relaxed SIMD is on (mathFma), and shared
+ * or unshared memory, so both are part of the id (a kernel built with FMA must not load where relaxed SIMD is
+ * off, e.g. COIL_WASM_RELAXED=0).
+ */
+function codegenId(): string {
+  return `cpu-js/1 wasm-fma=${mathFma() ? 1 : 0} wasm-shared=${wasmMemory().shared ? 1 : 0}`;
+}
 
 /**
  * One forward, backward or inference graph: the FX graph cache lookup (a hit skips the rest), then
@@ -44,7 +53,7 @@ export function compileFxInner(gm: GraphModule, examples: Tensor[], info: GraphC
   const frozen = config.freezing ? freeze(gm, info) : null;
   const graphExamples = frozen ? frozen.inputIndices.map((i) => examples[i]!) : examples;
   const compiled = compileWithFxGraphCache({
-    gm, examples: graphExamples, info, codegenId: CODEGEN_ID, load: loadArtifact,
+    gm, examples: graphExamples, info, codegenId: codegenId(), load: loadArtifact,
     compile: () => {
       runPostGradPasses(gm, info.kind);
       return codegenAndLoad(gm, graphExamples, info);
