@@ -20,7 +20,7 @@ const skip = !wasmFeatures().simd || !wasmMemory().shared ? "needs WebAssembly S
 
 afterEach(() => { eagerWasmConfig.reset(); });
 
-const inWasm = (t: T): boolean => t.storage.release !== null;
+const inWasm = (t: T): boolean => t.storage.data?.buffer instanceof SharedArrayBuffer;
 // earlier tests leave outputs to the collector: a budget above the 2 GiB cap keeps outputs in Wasm memory
 const always = <R>(fn: () => R): R => eagerWasmConfig.patch({ mode: "always", memoryBudgetBytes: 2 ** 32 }, fn);
 const never = <R>(fn: () => R): R => eagerWasmConfig.patch({ mode: "never" }, fn);
@@ -266,6 +266,21 @@ test("over the memory budget, outputs are copied out to JS arrays (values unchan
   assert.ok(!inWasm(acc));
   assert.ok(eagerWasmStats.copiedOut > 0);
   assertClose(acc, never(() => x.cos()), 0, 3e-7, "copied out");
+});
+
+test("until an accelerated output is disposed, an eighth of the memory budget applies", { skip }, () => {
+  clearEagerWasmCache();
+  const budget = wasmMemory().stats().inUse * 4 + (1 << 20); // over an eighth of it, under all of it
+  eagerWasmConfig.patch({ mode: "always", memoryBudgetBytes: budget }, () => {
+    const a = x.exp();
+    assert.ok(!inWasm(a), "no dispose seen yet: copied out");
+    a.dispose(); // a copied-out output counts too
+    assert.equal(eagerWasmStats.disposedOutputs, 1);
+    const b = x.exp();
+    assert.ok(inWasm(b), "after a dispose the full budget applies");
+    b.dispose();
+    assert.equal(eagerWasmStats.disposedOutputs, 2);
+  });
 });
 
 test("an exhausted Wasm memory falls back to the JS kernel instead of failing", { skip }, () => {

@@ -48,6 +48,8 @@ export const eagerWasmStats = {
   memoryFallbacks: 0,
   /** Calls over the memory budget whose outputs were copied out to JS arrays. */
   copiedOut: 0,
+  /** Accelerated outputs freed by dispose(): once there is one, the full memory budget applies. */
+  disposedOutputs: 0,
   /** Calls whose program threw at run time or returned another layout than the meta rule (key disabled). */
   runtimeFailures: 0,
   evictions: 0,
@@ -149,7 +151,7 @@ export function accelerate(op: OpOverload, args: Args): KernelResult | null {
       if (!(t instanceof Tensor)) continue;
       if (!ACCELERATED_DTYPES.has(t.dtype.name) || t.device !== "cpu" || t.isFake) return null;
       anyTensor = true;
-      if (t.storage.release !== null) anyWasm = true;
+      if (t.storage.data?.buffer instanceof SharedArrayBuffer) anyWasm = true;
       const n = t.numel();
       if (n > largest) largest = n;
     }
@@ -190,14 +192,25 @@ export function accelerate(op: OpOverload, args: Args): KernelResult | null {
     if (e.restride[i] || o.base !== null) out[i] = new Tensor(o.storage, o.shape, e.program.outputs[i]!.strides, o.offset);
   }
   eagerWasmStats.calls++;
-  // Over the budget (dropped outputs wait for the garbage collector, and fresh Wasm pages cost ~3 ms/MB
+  // Over the budget (dropped outputs wait for the garbage collector, and fresh Wasm pages cost 3-8 ms/MiB
   // here): hand JS arrays out instead, so the JS heap's pressure runs the collector; the blocks are reused.
-  if (wasmMemory().stats().inUse > eagerWasmConfig.memoryBudgetBytes) {
+  // Until the program has disposed an accelerated output, it is taken to drop them: an eighth of the budget.
+  const budget = eagerWasmStats.disposedOutputs > 0 ? eagerWasmConfig.memoryBudgetBytes : eagerWasmConfig.memoryBudgetBytes / 8;
+  if (wasmMemory().stats().inUse > budget) {
     out = out.map(toJsStorage);
     eagerWasmStats.copiedOut++;
     bump("eager_wasm", "copied_out");
+  } else {
+    for (const o of out) countDispose(o.storage);
   }
   return e.program.multi ? out : out[0]!;
+}
+
+/** Count an explicit dispose of this output (its storage's release hook runs only on dispose). */
+function countDispose(s: Storage): void {
+  const release = s.release;
+  if (release === null) return;
+  s.release = () => { eagerWasmStats.disposedOutputs++; release(); };
 }
 
 /** The same tensor over a JS array; its Wasm block is freed now. */
@@ -206,7 +219,9 @@ function toJsStorage(t: Tensor): Tensor {
   const data = new s.dtype.arrayCtor(s.size);
   data.set(s.data as never);
   s.dispose();
-  return new Tensor(new Storage(data, s.dtype, s.device, s.size), t.shape, t.strides, t.offset);
+  const js = new Storage(data, s.dtype, s.device, s.size);
+  js.release = () => { eagerWasmStats.disposedOutputs++; }; // nothing to free: counts the dispose
+  return new Tensor(js, t.shape, t.strides, t.offset);
 }
 
 function compileEntry(op: OpOverload, args: Args, tensors: Tensor[], key: string): Entry {
