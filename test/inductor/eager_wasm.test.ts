@@ -148,15 +148,12 @@ test("threshold: auto mode accelerates only tensors of at least minNumel element
   assert.throws(() => { eagerWasmConfig.mode = "sometimes" as never; }, /'mode' must be "auto", "always" or "never"/);
   assert.throws(() => eagerWasmConfig.patch({ minNumel: -1 }, () => 0), /'minNumel' must be a non-negative integer/);
   assert.equal(eagerWasmConfig.minNumel, 16384, "a failed patch restores");
-  // memory-bound ops with every input in JS arrays stay on the JS kernel; inside a chain they run in Wasm
+  // plain arithmetic on JS inputs is accelerated too (two copies in still beat the JS loop on an idle machine)
   const big = coil.randn([16384]), big2 = coil.randn([16384]);
   eagerWasmConfig.patch({ mode: "auto", minNumel: 16384, memoryBudgetBytes: 2 ** 32 }, () => {
     const c1 = eagerWasmStats.calls;
-    assert.ok(!inWasm(big.add(big2)));
-    assert.equal(eagerWasmStats.calls, c1);
-    const e = big.exp();
-    assert.ok(inWasm(e.add(big2)));
-    assert.equal(eagerWasmStats.calls, c1 + 2);
+    assert.ok(inWasm(big.add(big2)));
+    assert.equal(eagerWasmStats.calls, c1 + 1);
   });
 });
 

@@ -23,17 +23,6 @@ import { ACCELERATED_DTYPES, compileOneOp, Unaccelerated, type OneOpProgram } fr
 /** Ops never accelerated: those with their own eager Wasm kernels (mm, conv), randomness, data-dependent shapes. */
 const SKIP_TAGS: readonly OpTag[] = ["random", "nondeterministic", "data_dependent", "extern", "creation"];
 
-/**
- * Memory-bound ops: with every input in JS arrays, copying the inputs into Wasm memory costs more than the
- * JS kernel's loop (add of 64K floats: 147 µs JS, 313 µs Wasm with two copies in), so in "auto" mode they
- * are accelerated only when an input already lives in Wasm memory (inside a chain).
- */
-const MEMORY_BOUND = new Set([
-  "add", "sub", "rsub", "mul", "div", "neg", "abs", "relu", "maximum", "minimum", "clamp", "clamp_min",
-  "clamp_max", "where", "clone", "_to_copy", "masked_fill", "threshold_backward", "sign", "square",
-  "floor", "ceil", "trunc", "round", "hardtanh", "hardtanh_backward", "lerp", "addcmul", "addcdiv",
-]);
-
 export const eagerWasmStats = {
   /** Calls that ran on a compiled program. */
   calls: 0,
@@ -144,23 +133,19 @@ export function accelerate(op: OpOverload, args: Args): KernelResult | null {
   const rec = opRecord.get(op);
   if (rec !== undefined && rec.ok === 0 && rec.declined >= OP_GIVE_UP) return null;
   // cheap checks first (most eager calls are small): dtypes, device, size; the key string only after them
-  let largest = 0, anyTensor = false, anyWasm = false;
+  let largest = 0, anyTensor = false;
   for (const v of Object.values(args)) {
     const items = Array.isArray(v) ? v : [v];
     for (const t of items) {
       if (!(t instanceof Tensor)) continue;
       if (!ACCELERATED_DTYPES.has(t.dtype.name) || t.device !== "cpu" || t.isFake) return null;
       anyTensor = true;
-      if (t.storage.data?.buffer instanceof SharedArrayBuffer) anyWasm = true;
       const n = t.numel();
       if (n > largest) largest = n;
     }
   }
   if (!anyTensor) return null;
-  if (mode === "auto") {
-    if (largest < eagerWasmConfig.minNumel) return null;
-    if (MEMORY_BOUND.has(op.opName) && !anyWasm) return null;
-  }
+  if (mode === "auto" && largest < eagerWasmConfig.minNumel) return null;
   if (!wasmFeatures().simd || !wasmMemory().shared || lowering()) return null;
   const tensors: Tensor[] = [];
   const seen = new Map<Tensor, number>();
