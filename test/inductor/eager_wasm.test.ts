@@ -203,6 +203,23 @@ test("compile once per key: same layout and arguments reuse the program", { skip
   assert.ok(eagerWasmStats.compileMs > 0);
 });
 
+test("a scalar that changes on every call compiles at most 4 variants; later values run the JS kernel", { skip }, () => {
+  clearEagerWasmCache();
+  const a = coil.randn([40, 41]);
+  always(() => {
+    for (let i = 1; i <= 10; i++) {
+      const r = a.mul(i * 0.5), js = never(() => a.mul(i * 0.5));
+      assertClose(r, js, 0, 0, `mul(${i * 0.5})`);
+    }
+  });
+  assert.equal(eagerWasmStats.compiles, 4, "4 scalar variants of mul on this layout compiled");
+  assert.equal(eagerWasmStats.scalarVariantsDeclined, 6);
+  always(() => { a.mul(0.5); a.mul(2); });
+  assert.equal(eagerWasmStats.compiles, 4, "the compiled variants keep running");
+  always(() => { a.add(3); coil.randn([7, 9]).mul(9); });
+  assert.equal(eagerWasmStats.compiles, 6, "another op, or another layout, is another family");
+});
+
 test("LRU bound: at most maxEntries programs; evicted keys compile again", { skip }, () => {
   clearEagerWasmCache();
   eagerWasmConfig.patch({ mode: "always", maxEntries: 3 }, () => {

@@ -42,6 +42,8 @@ export const eagerWasmStats = {
   /** Calls whose program threw at run time or returned another layout than the meta rule (key disabled). */
   runtimeFailures: 0,
   evictions: 0,
+  /** New keys not compiled because their op and layouts already compiled SCALAR_VARIANTS other scalar values. */
+  scalarVariantsDeclined: 0,
 };
 
 /** checked: the first call's outputs matched the meta rule; restride: outputs to re-wrap with the meta's strides. */
@@ -53,6 +55,11 @@ const cache = new Map<string, Entry>();
 const opRecord = new Map<OpOverload, { ok: number; declined: number }>();
 const OP_GIVE_UP = 8;
 const eligibleOps = new Map<OpOverload, boolean>();
+/** Per (op, layouts, arguments with every number masked): how many scalar variants compiled. A loop that
+ * changes a scalar on every call (x.mul(step), a schedule) would otherwise compile a program per value: after
+ * SCALAR_VARIANTS of them, new values run the JS kernel (the compiled ones keep running). */
+const scalarFamilies = new Map<string, number>();
+const SCALAR_VARIANTS = 4;
 let busy = false;
 
 function opEligible(op: OpOverload): boolean {
@@ -149,11 +156,22 @@ export function accelerate(op: OpOverload, args: Args): KernelResult | null {
   if (!wasmFeatures().simd || !wasmMemory().shared || lowering()) return null;
   const tensors: Tensor[] = [];
   const seen = new Map<Tensor, number>();
-  let key = op.qualname;
-  for (const [k, v] of Object.entries(args)) key += `|${k}=${encode(v, tensors, seen)}`;
-  for (const t of tensors) key += `|${tensorKey(t)}`;
+  let argKey = "";
+  for (const [k, v] of Object.entries(args)) argKey += `|${k}=${encode(v, tensors, seen)}`;
+  let layoutKey = "";
+  for (const t of tensors) layoutKey += `|${tensorKey(t)}`;
+  const key = op.qualname + argKey + layoutKey;
   let e = lookup(key);
-  if (e === undefined) e = compileEntry(op, args, tensors, key);
+  if (e === undefined) {
+    const family = op.qualname + argKey.replace(/([=,[])(-?(?:[0-9][0-9.e+-]*|NaN|Infinity|0))(?=[,\]|]|$)/g, "$1#") + layoutKey;
+    const variants = scalarFamilies.get(family) ?? 0;
+    if (variants >= SCALAR_VARIANTS) { eagerWasmStats.scalarVariantsDeclined++; return null; }
+    e = compileEntry(op, args, tensors, key);
+    if (!("failed" in e)) {
+      if (scalarFamilies.size > 4 * eagerWasmConfig.maxEntries) scalarFamilies.clear();
+      scalarFamilies.set(family, variants + 1);
+    }
+  }
   if ("failed" in e) return null;
   let out: Tensor[];
   busy = true;
@@ -263,6 +281,7 @@ export function eagerWasmCacheInfo(): { entries: number; programs: number; faile
 export function clearEagerWasmCache(): void {
   cache.clear();
   opRecord.clear();
+  scalarFamilies.clear();
   eligibleOps.clear();
   for (const k of Object.keys(eagerWasmStats) as (keyof typeof eagerWasmStats)[]) eagerWasmStats[k] = 0;
 }
