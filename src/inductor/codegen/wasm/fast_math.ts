@@ -1,8 +1,9 @@
 // inductor/codegen/wasm/fast_math: float32 exp and gelu (erf form) for fused kernels, cheaper than the
 // general emitters of src/wasm/math where V8's lowering is costly: the clamp uses pmin/pmax (one
 // instruction; NaN passes through), the integer n comes from the low mantissa bits of x*log2(e) + 1.5*2^23
-// (no trunc_sat), and gelu evaluates erfc in float32 (Numerical Recipes' erfc, relative error < 1.2e-7)
-// instead of two float64 halves. With relaxed SIMD (MathScope.fma) the reduction and polynomial steps are fused
+// (no trunc_sat). gelu is branch-free float32: an odd polynomial for |x| < 0.75, exp(-x^2/2) times a
+// rational P/Q beyond (no long dependency chain: the division runs beside the exp, whose polynomial is
+// Estrin-split). With relaxed SIMD (MathScope.fma) the reduction and polynomial steps are fused
 // multiply-adds. Errors: docs/wasm.md, tested (both paths) in test/inductor/wasm_math.test.ts.
 // In: a MathScope and the f32x4 local x. Out: the result pushed on the stack.
 
@@ -37,25 +38,84 @@ export function emitFastExp(s: MathScope, x: number): void {
   s.done(xc, t, j, r, n, n1);
 }
 
-const ERFC = [0.17087277, -0.82215223, 1.48851587, -1.13520398, 0.27886807, -0.18628806, 0.09678418, 0.37409196, 1.00002368, -1.26551223];
+
+/** Push the float32 constant v (splat). */
+function kf(s: MathScope, v: number): void { s.f.f32x4(v); }
+/** Push the i32 constant v (splat). */
+function ki(s: MathScope, v: number): void { s.f.i32x4(v); }
+/** With a on the stack: a*k + c for constants k, c (fused when s.fma). */
+function maddKK(s: MathScope, k: number, c: number): void { kf(s, k); s.madd(() => kf(s, c)); }
+/** With a on the stack: a*k + (local c). */
+function maddKL(s: MathScope, k: number, c: number): void { kf(s, k); s.madd(() => s.f.get(c)); }
+/** Horner in f32x4 on the local x, coefficients lowest degree first. */
+function polyLow(s: MathScope, x: number, c: number[]): void {
+  kf(s, c[c.length - 1]!);
+  for (let i = c.length - 2; i >= 0; i--) { s.f.get(x); s.madd(() => kf(s, c[i]!)); }
+}
+
+// Coefficients (lowest degree first) fitted in float64 against mpmath references: weighted least squares on
+// Chebyshev nodes, reweighted (Lawson) towards minimax relative error; rationals linearised as P - y Q.
+/** Phi(x) = 1/2 + x S(x^2) for |x| < GELU_CUT: relative error of S 2.4e-9. */
+const GELU_CUT = 0.75;
+const GELU_S = [0.3989422794359059, -0.06649029496402858, 0.009972348980381868, -0.0011812850737728114, 0.00010294056865553687];
+/** erfc(v/sqrt2) exp(v^2/2) / 2 = P(v) / Q(v) on [0.75, 15]: relative error 2.4e-8. */
+const GELU_P = [0.49994892198656166, 0.37271815142250553, 0.1269860745647517, 0.01948791786252277, 7.449192651609593e-08];
+const GELU_Q = [1.0, 1.542720362841242, 0.9864857777535132, 0.3180572201100727, 0.04885943324057354];
+/** exp(r) = 1 + r + ... on |r| <= ln2/2, minimax: relative error 2.0e-9. */
+export const EXP_R = [1, 1.0000000321674656, 0.49999994208629484, 0.16666431252909505, 0.04166800208705668, 0.008374156064315557, 0.001384365304932667];
+
+/** P scaled by 2^-64: the 2^n of exp becomes one power of two 2^(n + 64), normal for every n >= -163 (see gelu). */
+const GELU_P64 = GELU_P.map((c) => c * 2 ** -64);
+
+/** With the f32x4 local r: push exp(r) ~ EXP_R(r) by Estrin, A + r^2 (B + r^2 C): three short chains, not one of six. */
+export function expPolyEstrin(s: MathScope, r: number): void {
+  const f = s.f, c = EXP_R;
+  const r2 = s.v(), b = s.v();
+  f.get(r).get(r).op("f32x4.mul").set(r2);
+  f.get(r); maddKK(s, c[3]!, c[2]!); f.set(b);
+  f.get(r2); kf(s, c[6]!); s.madd(() => { f.get(r); maddKK(s, c[5]!, c[4]!); }); // C = c4 + c5 r + c6 r^2
+  f.get(r2); s.madd(() => f.get(b)); // B + r^2 C
+  f.get(r2); s.madd(() => { f.get(r); maddKK(s, c[1]!, c[0]!); }); // A + r^2 (B + r^2 C)
+  s.done(r2, b);
+}
 
 /**
- * gelu(x) = x Phi(x): with z = |x|/sqrt2 and e = erfc(z) = t exp(-z^2 + P(t)), t = 1/(1 + z/2), the result
- * is x - x e/2 for x >= 0 and x e/2 for x < 0 (no cancellation); x e/2 uses min(x, 10), so +Inf stays +Inf.
+ * gelu(x) = x Phi(x), two branch-free pieces blended by |x| < 0.75:
+ * - |x| < 0.75: x (1/2 + x S(x^2)), S an odd-erf polynomial (Phi >= 0.22 there: no cancellation);
+ * - else, with v = min(|x|, 15) and g = v exp(-v^2/2) P(v)/Q(v) = v erfc(v/sqrt2)/2 >= 0: x - g for
+ *   x >= 0, -g for x < 0 (no cancellation either side). v^2/2 is split exactly (v = vh + vl, vh with 12
+ *   mantissa bits: vh^2 exact, lo = vl (v + vh)) so the exp argument carries no rounding error in the far
+ *   negative tail: exp(hi + lo) adds lo to the reduced argument. n >= -163 (|hi| <= 112.5), so the 2^n of
+ *   exp is applied last as 2^(n + 64) with P pre-scaled by 2^-64 (all intermediates normal; results in the
+ *   subnormal range round once). Past 15, g is below the smallest subnormal (x < 0: -0) or half an ulp of x;
+ *   as eager: +Inf -> Inf, -Inf -> -Inf * 0 = NaN, NaN -> NaN (pmin/pmax pass it).
+ * The rational's division runs beside the exp, off the critical path.
  */
 export function emitFastGelu(s: MathScope, x: number): void {
   const f = s.f;
-  const z = s.v(), t = s.v(), a = s.v(), h = s.v();
-  f.get(x).op("f32x4.abs").f32x4(Math.SQRT1_2).op("f32x4.mul").set(z);
-  f.f32x4(1).f32x4(1).get(z).f32x4(0.5).op("f32x4.mul").op("f32x4.add").op("f32x4.div").set(t);
-  s.polyF32(t, ERFC);
-  // a = P(t) - z^2
-  if (s.fma) f.set(a).get(z).get(z).get(a).op("f32x4.relaxed_nmadd").set(a);
-  else f.get(z).get(z).op("f32x4.mul").op("f32x4.sub").set(a);
-  emitFastExp(s, a);
-  // h = e t min(x, 10) / 2: past 10, h is below half an ulp of x (x - h = x) and +Inf gives h = 0, not NaN
-  f.get(t).op("f32x4.mul").get(x).f32x4(10).op("f32x4.pmin").op("f32x4.mul").f32x4(0.5).op("f32x4.mul").set(h);
-  // x >= 0: x - h; x < 0: h
-  f.get(x).get(h).op("f32x4.sub").get(h).get(x).f32x4(0).op("f32x4.ge").op("v128.bitselect");
-  s.done(z, t, a, h);
+  const v = s.v(), vh = s.v(), hi = s.v(), lo = s.v(), t = s.v(), j = s.v(), r = s.v(), g = s.v();
+  f.get(x).op("f32x4.abs"); kf(s, 15); f.op("f32x4.pmin").set(v);
+  f.get(v); ki(s, -4096); f.op("v128.and").set(vh);
+  f.get(vh); kf(s, -0.5); f.op("f32x4.mul").get(vh).op("f32x4.mul").set(hi);
+  f.get(v).get(vh).op("f32x4.add"); kf(s, -0.5); f.op("f32x4.mul").set(lo);
+  // exp(hi + lo) = 2^n exp(r): n = round(hi log2 e), r = hi - n ln2 + (v - vh) lo
+  f.get(hi); maddKK(s, Math.LOG2E, MAGIC); f.set(t);
+  f.get(t); kf(s, MAGIC); f.op("f32x4.sub").set(j);
+  f.get(j); maddKL(s, -LN2_HI, hi); f.set(r);
+  f.get(j); maddKL(s, -LN2_LO, r); f.set(r);
+  f.get(v).get(vh).op("f32x4.sub").get(lo); s.madd(() => f.get(r)); f.set(r);
+  expPolyEstrin(s, r);
+  // times v P(v) 2^-64 / Q(v), then 2^(n + 64): bits (n + 64 + 127) << 23, n + 0x4b400000 the bits of t
+  f.get(v); polyLow(s, v, GELU_P64); f.op("f32x4.mul");
+  polyLow(s, v, GELU_Q); f.op("f32x4.div").op("f32x4.mul");
+  f.get(t); ki(s, 0x4b400000 - 191); f.op("i32x4.sub").i32(23).op("i32x4.shl").op("f32x4.mul").set(g);
+  // tail: -(g - q), q = x - pmin(x, -0): x for x >= 0 (x - g), +0 for finite x < 0 (-g, -0 where g underflows),
+  // NaN for -Inf (eager: -Inf * Phi(-Inf) = -Inf * 0); the negation flips the sign bit
+  f.get(g).get(x).get(x); kf(s, -0); f.op("f32x4.pmin").op("f32x4.sub").op("f32x4.sub"); ki(s, 0x80000000); f.op("v128.xor");
+  // |x| < 0.75: x (1/2 + x S(x^2))
+  const u = hi;
+  f.get(x).get(x).op("f32x4.mul").set(u);
+  f.get(x); polyLow(s, u, GELU_S); s.madd(() => kf(s, 0.5)); f.get(x).op("f32x4.mul");
+  f.get(v); kf(s, GELU_CUT); f.op("f32x4.ge").op("v128.bitselect"); // v >= cut (NaN: the central form)
+  s.done(v, vh, hi, lo, t, j, r, g);
 }
