@@ -1,11 +1,11 @@
-// tools/memory/check: the memory-stability check of issue #8 (a script, not a timed test). Runs many
-// compiled calls (inference and training) and samples the JS heap, external/array-buffer memory, the
+// tools/memory/check: the memory-stability check of issues #7 and #8 (a script, not a timed test). Runs many
+// compiled calls (inference and training) and eager calls on the Wasm kernels, and samples the JS heap, external/array-buffer memory, the
 // Wasm backend's allocator and the compile caches every `--every` calls; prints a table and fails (exit
 // code 1) when the last samples grew past the warm-up ones by more than the allowed slack.
 // In: `npx tsx tools/memory/check.ts [--calls 10000] [--every 1000]`. Out: a table on stdout.
 
 import * as coil from "../../src/index.js";
-import { config, fxGraphCacheInfo, clearFxGraphCache, runtimeStats } from "../../src/inductor.js";
+import { config, fxGraphCacheInfo, clearFxGraphCache, runtimeStats, eagerWasmStats } from "../../src/inductor.js";
 import { wasmMemory } from "../../src/wasm/memory.js";
 
 const argv = process.argv.slice(2);
@@ -26,11 +26,15 @@ function sample(calls: number): Sample {
   return { calls, heap: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, wasmInUse, fxEntries: fxGraphCacheInfo().memoryEntries };
 }
 
-function run(name: string, step: () => void): Sample[] {
+/** Calls step CALLS times; every EVERY calls it yields to the event loop (where FinalizationRegistry callbacks
+ * free the Wasm blocks of dropped outputs, as in any program that is not one synchronous loop) and samples. */
+async function run(name: string, step: () => void): Promise<Sample[]> {
   const samples: Sample[] = [];
   for (let i = 1; i <= CALLS; i++) {
     step();
     if (i % EVERY === 0) {
+      gc?.();
+      await new Promise((r) => setTimeout(r, 0));
       samples.push(sample(i));
       process.stderr.write(`\r${name}: ${i}/${CALLS} calls`);
     }
@@ -66,7 +70,7 @@ const results: boolean[] = [];
   const mlp = new nn.Sequential(new nn.Linear(64, 128), new nn.ReLU(), new nn.Linear(128, 10));
   const f = coil.compile((x: coil.Tensor) => mlp.call(x.cos().mul(2)) as coil.Tensor);
   const x = coil.randn(32, 64);
-  results.push(report("inference: compiled MLP on cos(x)*2, batch 32", run("inference", () => { coil.noGrad(() => f(x)); })));
+  results.push(report("inference: compiled MLP on cos(x)*2, batch 32", await run("inference", () => { coil.noGrad(() => f(x)); })));
 }
 
 // 2. training: forward + backward + SGD step through a compiled module
@@ -76,7 +80,7 @@ const results: boolean[] = [];
   const cm = coil.compile(mlp);
   const x = coil.randn(32, 64);
   const y = coil.randn(32, 10);
-  results.push(report("training: compiled MLP, MSE loss, backward, SGD step", run("training", () => {
+  results.push(report("training: compiled MLP, MSE loss, backward, SGD step", await run("training", () => {
     opt.zeroGrad();
     const loss = nn.functional.mseLoss(cm(x) as coil.Tensor, y);
     loss.backward();
@@ -84,7 +88,20 @@ const results: boolean[] = [];
   })));
 }
 
-// 3. the FX graph cache respects its size limit: compile many distinct graphs with a small limit
+// 3. eager ops on the Wasm kernels (src/inductor/eager): outputs in Wasm memory, dropped (freed by the
+// FinalizationRegistry) or disposed at once
+{
+  const x = coil.randn(256, 256);
+  results.push(report("eager (Wasm dispatch): x.cos().exp().sum() on 256x256, outputs dropped", await run("eager dropped", () => {
+    coil.noGrad(() => x.cos().exp().sum());
+  })));
+  results.push(report("eager (Wasm dispatch): the same, every output disposed", await run("eager disposed", () => {
+    coil.noGrad(() => { const a = x.cos(), b = a.exp(), c = b.sum(); coil.dispose(a, b, c); });
+  })));
+  console.log(`eager wasm: ${JSON.stringify(eagerWasmStats)}`);
+}
+
+// 4. the FX graph cache respects its size limit: compile many distinct graphs with a small limit
 {
   clearFxGraphCache();
   const limit = 16;
