@@ -39,18 +39,10 @@ export function emitFastExp(s: MathScope, x: number): void {
 }
 
 
-/** Push the float32 constant v (splat). */
-function kf(s: MathScope, v: number): void { s.f.f32x4(v); }
-/** Push the i32 constant v (splat). */
-function ki(s: MathScope, v: number): void { s.f.i32x4(v); }
-/** With a on the stack: a*k + c for constants k, c (fused when s.fma). */
-function maddKK(s: MathScope, k: number, c: number): void { kf(s, k); s.madd(() => kf(s, c)); }
-/** With a on the stack: a*k + (local c). */
-function maddKL(s: MathScope, k: number, c: number): void { kf(s, k); s.madd(() => s.f.get(c)); }
 /** Horner in f32x4 on the local x, coefficients lowest degree first. */
 function polyLow(s: MathScope, x: number, c: number[]): void {
-  kf(s, c[c.length - 1]!);
-  for (let i = c.length - 2; i >= 0; i--) { s.f.get(x); s.madd(() => kf(s, c[i]!)); }
+  s.f.f32x4(c[c.length - 1]!);
+  for (let i = c.length - 2; i >= 0; i--) { s.f.get(x); s.madd(() => s.f.f32x4(c[i]!)); }
 }
 
 // Coefficients (lowest degree first) fitted in float64 against mpmath references: weighted least squares on
@@ -61,23 +53,27 @@ const GELU_S = [0.3989422794359059, -0.06649029496402858, 0.009972348980381868, 
 /** erfc(v/sqrt2) exp(v^2/2) / 2 = P(v) / Q(v) on [0.75, 15]: relative error 2.4e-8. */
 const GELU_P = [0.49994892198656166, 0.37271815142250553, 0.1269860745647517, 0.01948791786252277, 7.449192651609593e-08];
 const GELU_Q = [1.0, 1.542720362841242, 0.9864857777535132, 0.3180572201100727, 0.04885943324057354];
+
 /** exp(r) = 1 + r + ... on |r| <= ln2/2, minimax: relative error 2.0e-9. */
-export const EXP_R = [1, 1.0000000321674656, 0.49999994208629484, 0.16666431252909505, 0.04166800208705668, 0.008374156064315557, 0.001384365304932667];
+const EXP_R = [1, 1.0000000321674656, 0.49999994208629484, 0.16666431252909505, 0.04166800208705668, 0.008374156064315557, 0.001384365304932667];
 
-/** P scaled by 2^-64: the 2^n of exp becomes one power of two 2^(n + 64), normal for every n >= -163 (see gelu). */
-const GELU_P64 = GELU_P.map((c) => c * 2 ** -64);
-
-/** With the f32x4 local r: push exp(r) ~ EXP_R(r) by Estrin, A + r^2 (B + r^2 C): three short chains, not one of six. */
-export function expPolyEstrin(s: MathScope, r: number): void {
+/**
+ * With the f32x4 local r: push exp(r) ~ EXP_R(r) by Estrin, A + r^2 (B + r^2 C) with A = c0 + c1 r,
+ * B = c2 + c3 r, C = c4 + c5 r + c6 r^2: three short dependency chains instead of one of six multiply-adds.
+ */
+function expPolyEstrin(s: MathScope, r: number): void {
   const f = s.f, c = EXP_R;
   const r2 = s.v(), b = s.v();
   f.get(r).get(r).op("f32x4.mul").set(r2);
-  f.get(r); maddKK(s, c[3]!, c[2]!); f.set(b);
-  f.get(r2); kf(s, c[6]!); s.madd(() => { f.get(r); maddKK(s, c[5]!, c[4]!); }); // C = c4 + c5 r + c6 r^2
-  f.get(r2); s.madd(() => f.get(b)); // B + r^2 C
-  f.get(r2); s.madd(() => { f.get(r); maddKK(s, c[1]!, c[0]!); }); // A + r^2 (B + r^2 C)
+  f.get(r); s.maddK(c[3]!, c[2]!); f.set(b);
+  f.get(r2).f32x4(c[6]!); s.madd(() => { f.get(r); s.maddK(c[5]!, c[4]!); });
+  f.get(r2); s.madd(() => f.get(b));
+  f.get(r2); s.madd(() => { f.get(r); s.maddK(c[1]!, c[0]!); });
   s.done(r2, b);
 }
+
+/** P scaled by 2^-64: the 2^n of exp becomes one power of two 2^(n + 64), normal for every n >= -163 (see gelu). */
+const GELU_P64 = GELU_P.map((c) => c * 2 ** -64);
 
 /**
  * gelu(x) = x Phi(x), two branch-free pieces blended by |x| < 0.75:
@@ -94,28 +90,28 @@ export function expPolyEstrin(s: MathScope, r: number): void {
 export function emitFastGelu(s: MathScope, x: number): void {
   const f = s.f;
   const v = s.v(), vh = s.v(), hi = s.v(), lo = s.v(), t = s.v(), j = s.v(), r = s.v(), g = s.v();
-  f.get(x).op("f32x4.abs"); kf(s, 15); f.op("f32x4.pmin").set(v);
-  f.get(v); ki(s, -4096); f.op("v128.and").set(vh);
-  f.get(vh); kf(s, -0.5); f.op("f32x4.mul").get(vh).op("f32x4.mul").set(hi);
-  f.get(v).get(vh).op("f32x4.add"); kf(s, -0.5); f.op("f32x4.mul").set(lo);
+  f.get(x).op("f32x4.abs").f32x4(15).op("f32x4.pmin").set(v);
+  f.get(v).i32x4(-4096).op("v128.and").set(vh); // vh: v with the low 12 mantissa bits cleared
+  f.get(vh).f32x4(-0.5).op("f32x4.mul").get(vh).op("f32x4.mul").set(hi); // -vh^2/2, exact
+  f.get(v).get(vh).op("f32x4.add").f32x4(-0.5).op("f32x4.mul").set(lo); // -(v^2 - vh^2)/2 = (v - vh) lo
   // exp(hi + lo) = 2^n exp(r): n = round(hi log2 e), r = hi - n ln2 + (v - vh) lo
-  f.get(hi); maddKK(s, Math.LOG2E, MAGIC); f.set(t);
-  f.get(t); kf(s, MAGIC); f.op("f32x4.sub").set(j);
-  f.get(j); maddKL(s, -LN2_HI, hi); f.set(r);
-  f.get(j); maddKL(s, -LN2_LO, r); f.set(r);
+  f.get(hi); s.maddK(Math.LOG2E, MAGIC); f.set(t);
+  f.get(t).f32x4(MAGIC).op("f32x4.sub").set(j);
+  f.get(j); s.maddL(-LN2_HI, hi); f.set(r);
+  f.get(j); s.maddL(-LN2_LO, r); f.set(r);
   f.get(v).get(vh).op("f32x4.sub").get(lo); s.madd(() => f.get(r)); f.set(r);
   expPolyEstrin(s, r);
   // times v P(v) 2^-64 / Q(v), then 2^(n + 64): bits (n + 64 + 127) << 23, n + 0x4b400000 the bits of t
   f.get(v); polyLow(s, v, GELU_P64); f.op("f32x4.mul");
   polyLow(s, v, GELU_Q); f.op("f32x4.div").op("f32x4.mul");
-  f.get(t); ki(s, 0x4b400000 - 191); f.op("i32x4.sub").i32(23).op("i32x4.shl").op("f32x4.mul").set(g);
+  f.get(t).i32x4(0x4b400000 - 191).op("i32x4.sub").i32(23).op("i32x4.shl").op("f32x4.mul").set(g);
   // tail: -(g - q), q = x - pmin(x, -0): x for x >= 0 (x - g), +0 for finite x < 0 (-g, -0 where g underflows),
-  // NaN for -Inf (eager: -Inf * Phi(-Inf) = -Inf * 0); the negation flips the sign bit
-  f.get(g).get(x).get(x); kf(s, -0); f.op("f32x4.pmin").op("f32x4.sub").op("f32x4.sub"); ki(s, 0x80000000); f.op("v128.xor");
+  // NaN for -Inf (eager: -Inf * Phi(-Inf) = -Inf * 0)
+  f.get(g).get(x).get(x).f32x4(-0).op("f32x4.pmin").op("f32x4.sub").op("f32x4.sub").op("f32x4.neg");
   // |x| < 0.75: x (1/2 + x S(x^2))
   const u = hi;
   f.get(x).get(x).op("f32x4.mul").set(u);
-  f.get(x); polyLow(s, u, GELU_S); s.madd(() => kf(s, 0.5)); f.get(x).op("f32x4.mul");
-  f.get(v); kf(s, GELU_CUT); f.op("f32x4.ge").op("v128.bitselect"); // v >= cut (NaN: the central form)
+  f.get(x); polyLow(s, u, GELU_S); s.madd(() => f.f32x4(0.5)); f.get(x).op("f32x4.mul");
+  f.get(v).f32x4(GELU_CUT).op("f32x4.ge").op("v128.bitselect"); // v >= cut (NaN: the central form)
   s.done(v, vh, hi, lo, t, j, r, g);
 }
