@@ -37,5 +37,5 @@ export { Scheduler, SchedulerNode, ExternSchedulerNode, FusedGroup, type Schedul
 export { compileToArtifact, deviceCodegen, runAndGetArtifacts } from "./inductor/codegen/index.js";
 export type { DeviceCodegen, KernelCodegen, WrapperCodegen, GeneratedKernel, ModuleMeta } from "./inductor/codegen/device.js";
 export { CPU_JS_FORMAT, runtimeStats } from "./inductor/runtime/index.js";
-export { disposeWasmTensor } from "./inductor/runtime/cpu_wasm.js";
+export { disposeWasmTensor, wasmOutputMemory, wasmRuntimeStats } from "./inductor/runtime/cpu_wasm.js";
 export { eagerWasmConfig, eagerWasmStats, eagerWasmCacheInfo, clearEagerWasmCache, type EagerWasmMode, type EagerWasmSettings } from "./inductor/eager/index.js";

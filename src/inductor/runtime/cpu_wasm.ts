@@ -22,7 +22,7 @@ const TAG = "// wasm kernel ";
 /** Work (elements) below which a kernel runs on the calling thread only. */
 export const PARALLEL_MIN_WORK = 1 << 15;
 
-export const wasmRuntimeStats = { modulesCompiled: 0, asyncCompiles: 0, syncCompiles: 0, copiedIn: 0, freedAfterCall: 0, finalized: 0 };
+export const wasmRuntimeStats = { modulesCompiled: 0, asyncCompiles: 0, syncCompiles: 0, copiedIn: 0, freedAfterCall: 0, finalized: 0, copiedOut: 0 };
 
 interface Header { dim0: number; rowWork: number; align: number; nparams: number; outs: number; scratchRow: number; shared: boolean }
 type Kernel = (...arrays: NumericArray[]) => void;
@@ -57,6 +57,16 @@ export function disposeWasmTensor(t: Tensor): boolean {
   return true;
 }
 
+/**
+ * Outputs a caller drops are freed only when the garbage collector runs their finalizers, which a synchronous
+ * loop of calls never lets happen (1,000 calls with 4 MB outputs would exhaust the 2 GiB memory). So when more
+ * than `budgetBytes` of Wasm memory is in use after a call, that call's outputs are copied out to JS arrays and
+ * their blocks freed at once (counted in wasmRuntimeStats.copiedOut). Until the program has disposed an output
+ * (tensor.dispose()), an eighth of the budget applies: a program that disposes keeps its outputs in Wasm memory.
+ */
+export const wasmOutputMemory = { budgetBytes: 256 * 2 ** 20 };
+let disposedOutputs = 0;
+
 /** A storage's release hook (Storage.dispose): its block goes back to the allocator now. */
 function releaseBlock(storage: Storage): void {
   const p = blockOf.get(storage);
@@ -64,6 +74,21 @@ function releaseBlock(storage: Storage): void {
   blockOf.delete(storage);
   registry.unregister(storage);
   wasmMemory().free(p);
+  disposedOutputs++;
+}
+
+/** Move a kept output's data to a JS array of its dtype and free its block now (the tensors keep the storage). */
+function copyOut(storage: Storage): void {
+  const p = blockOf.get(storage);
+  if (p === undefined || storage.data === null) return;
+  const data = new storage.dtype.arrayCtor(storage.data.length);
+  data.set(storage.data as never);
+  blockOf.delete(storage);
+  registry.unregister(storage);
+  wasmMemory().free(p);
+  storage.data = data;
+  storage.release = null;
+  wasmRuntimeStats.copiedOut++;
 }
 
 /** Whether a typed array is a view of the shared wasm memory. */
@@ -238,8 +263,9 @@ export class CpuWasmRuntime extends CpuJsRuntime {
       const mem = wasmMemory();
       const live = new Set<Storage>();
       if (outs) for (const o of outs) if (o instanceof Tensor) live.add(o.storage);
+      const kept: Storage[] = [];
       for (const s of st.allocs) {
-        if (live.has(s)) { this.keep(s); continue; }
+        if (live.has(s)) { this.keep(s); kept.push(s); continue; }
         const p = blockOf.get(s)!;
         blockOf.delete(s);
         mem.free(p);
@@ -247,6 +273,8 @@ export class CpuWasmRuntime extends CpuJsRuntime {
         wasmRuntimeStats.freedAfterCall++;
       }
       for (const v of st.temps.values()) mem.free(v.ptr);
+      const budget = disposedOutputs > 0 ? wasmOutputMemory.budgetBytes : wasmOutputMemory.budgetBytes / 8;
+      if (kept.length && mem.stats().inUse > budget) for (const s of kept) copyOut(s);
     }
   }
 }

@@ -10,5 +10,5 @@ registerArtifactLoader(CPU_JS_FORMAT, loadCpuJs);
 registerArtifactLoader(CPU_WASM_FORMAT, loadCpuWasm);
 
 export { CPU_JS_FORMAT, loadCpuJs, runtimeStats, CpuJsRuntime } from "./cpu_js.js";
-export { CPU_WASM_FORMAT, loadCpuWasm, wasmRuntimeStats, disposeWasmTensor, toWasmTensor } from "./cpu_wasm.js";
+export { CPU_WASM_FORMAT, loadCpuWasm, wasmRuntimeStats, wasmOutputMemory, disposeWasmTensor, toWasmTensor } from "./cpu_wasm.js";
 export { hashString } from "./hash.js";
