@@ -200,7 +200,7 @@ export function accelerate(op: OpOverload, args: Args): KernelResult | null {
   // Until the program has disposed an accelerated output, it is taken to drop them: an eighth of the budget.
   const budget = eagerWasmStats.disposedOutputs > 0 ? eagerWasmConfig.memoryBudgetBytes : eagerWasmConfig.memoryBudgetBytes / 8;
   if (wasmMemory().stats().inUse > budget) {
-    out = out.map(toJsStorage);
+    out = out.map((o) => (o.storage.data?.buffer instanceof SharedArrayBuffer ? toJsStorage(o) : o)); // the runtime may have copied it out already
     eagerWasmStats.copiedOut++;
     bump("eager_wasm", "copied_out");
   } else {
