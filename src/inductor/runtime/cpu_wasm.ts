@@ -67,25 +67,28 @@ export function disposeWasmTensor(t: Tensor): boolean {
 export const wasmOutputMemory = { budgetBytes: 256 * 2 ** 20 };
 let disposedOutputs = 0;
 
-/** A storage's release hook (Storage.dispose): its block goes back to the allocator now. */
-function releaseBlock(storage: Storage): void {
+/** Give a storage's block back to the allocator now; false when the storage has none (already freed). */
+function freeBlock(storage: Storage): boolean {
   const p = blockOf.get(storage);
-  if (p === undefined) return;
+  if (p === undefined) return false;
   blockOf.delete(storage);
   registry.unregister(storage);
   wasmMemory().free(p);
-  disposedOutputs++;
+  return true;
 }
 
-/** Move a kept output's data to a JS array of its dtype and free its block now (the tensors keep the storage). */
+/** A storage's release hook (Storage.dispose): its block goes back to the allocator now. */
+function releaseBlock(storage: Storage): void {
+  if (freeBlock(storage)) disposedOutputs++;
+}
+
+/** Move an output's data to a JS array of its dtype and free its block now (the tensors keep the storage). */
 function copyOut(storage: Storage): void {
-  const p = blockOf.get(storage);
-  if (p === undefined || storage.data === null) return;
-  const data = new storage.dtype.arrayCtor(storage.data.length);
-  data.set(storage.data as never);
-  blockOf.delete(storage);
-  registry.unregister(storage);
-  wasmMemory().free(p);
+  const src = storage.data;
+  if (src === null || !blockOf.has(storage)) return;
+  const data = new storage.dtype.arrayCtor(src.length);
+  data.set(src as never);
+  freeBlock(storage);
   storage.data = data;
   storage.release = null;
   wasmRuntimeStats.copiedOut++;
@@ -265,16 +268,16 @@ export class CpuWasmRuntime extends CpuJsRuntime {
       if (outs) for (const o of outs) if (o instanceof Tensor) live.add(o.storage);
       const kept: Storage[] = [];
       for (const s of st.allocs) {
-        if (live.has(s)) { this.keep(s); kept.push(s); continue; }
-        const p = blockOf.get(s)!;
-        blockOf.delete(s);
-        mem.free(p);
+        if (live.has(s)) { kept.push(s); continue; }
+        freeBlock(s);
         s.data = new s.dtype.arrayCtor(0);
         wasmRuntimeStats.freedAfterCall++;
       }
       for (const v of st.temps.values()) mem.free(v.ptr);
+      // outputs stay in Wasm memory (freed when collected or disposed) unless over the budget: then copied out
       const budget = disposedOutputs > 0 ? wasmOutputMemory.budgetBytes : wasmOutputMemory.budgetBytes / 8;
-      if (kept.length && mem.stats().inUse > budget) for (const s of kept) copyOut(s);
+      const over = kept.length > 0 && mem.stats().inUse > budget;
+      for (const s of kept) if (over) copyOut(s); else this.keep(s);
     }
   }
 }
