@@ -38,6 +38,8 @@ function codegenAndLoad(gm: GraphModule, _examples: Tensor[], info: GraphCompile
  * off, e.g. COIL_WASM_RELAXED=0).
  */
 function codegenId(): string {
+  // the JS codegen's artifacts hold no Wasm kernels: do not probe Wasm features or create the memory for them
+  if (config.cpuBackend !== "wasm") return "cpu-js/1";
   return `cpu-js/1 wasm-fma=${mathFma() ? 1 : 0} wasm-shared=${wasmMemory().shared ? 1 : 0}`;
 }
 
