@@ -41,7 +41,6 @@ const wasmView = (d: DType, ptr: number, n: number): NumericArray => {
 const blockOf = new WeakMap<Storage, number>();
 const registry = new FinalizationRegistry<number>((ptr) => { wasmMemory().free(ptr); wasmRuntimeStats.finalized++; });
 const modulesByPool = new WeakMap<ThreadPool, Map<string, KernelModule>>();
-const bytesCache = new Map<string, Uint8Array<ArrayBuffer>>();
 
 function decode(b64: string): Uint8Array<ArrayBuffer> {
   const s = atob(b64);
@@ -147,12 +146,8 @@ export class CpuWasmRuntime extends CpuJsRuntime {
     const nl = src.indexOf("\n");
     const header = JSON.parse(src.slice(TAG.length, nl)) as Header;
     const key = hashString(src);
-    let bytes = bytesCache.get(key);
-    if (!bytes) {
-      const line = src.slice(nl + 1, src.indexOf("\n", nl + 1));
-      bytes = decode(line.replace(/^\/\/ bytes /, ""));
-      bytesCache.set(key, bytes);
-    }
+    // decoded once per loaded artifact; the compiled module itself is cached per source hash (wasm/module_cache)
+    const bytes = decode(src.slice(nl + 1, src.indexOf("\n", nl + 1)).replace(/^\/\/ bytes /, ""));
     const mem = wasmMemory();
     if (header.shared !== mem.shared) throw new Error(`runtime: kernel ${name} was generated for ${header.shared ? "shared" : "unshared"} memory`);
     // compiled once per source hash and process, asynchronously from here on (a call before it finished
@@ -166,7 +161,7 @@ export class CpuWasmRuntime extends CpuJsRuntime {
       let mods = modulesByPool.get(pool);
       if (!mods) modulesByPool.set(pool, (mods = new Map()));
       let km = mods.get(key);
-      if (!km) { km = pool.load(moduleSync(bytes!, mkey, wasmRuntimeStats, name)); mods.set(key, km); wasmRuntimeStats.modulesCompiled++; }
+      if (!km) { km = pool.load(moduleSync(bytes, mkey, wasmRuntimeStats, name)); mods.set(key, km); wasmRuntimeStats.modulesCompiled++; }
       if (!argBlock) argBlock = mem.malloc(4 * (header.nparams + 2));
       if (header.scratchRow && scratchThreads < pool.threads) {
         if (scratch) mem.free(scratch);
